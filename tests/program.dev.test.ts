@@ -1,0 +1,265 @@
+/**
+ * The whole program for stack `dev`, under Pulumi's mocks: the graph it declares.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { parse } from "yaml";
+import { referencedEnvironment } from "../config/proxyConfig";
+import { installMocks, isSecretValue, MockedProgram, plainStrings, RecordedResource, reveal, valueOf } from "./support/pulumiMocks";
+
+const HF_TOKEN = "hf_testtokenvalue0123456789abcdef";
+const OPENAI_KEY = "sk-openai-test-value-0123456789";
+
+type Program = typeof import("../index");
+
+async function runProgram(config: Record<string, string> = {}): Promise<{ mocked: MockedProgram; program: Program }> {
+    vi.resetModules();
+    const mocked = installMocks({
+        stack: "dev",
+        config: {
+            hfToken: HF_TOKEN,
+            providerKeys: JSON.stringify({ OPENAI_API_KEY: OPENAI_KEY }),
+            models: JSON.stringify([
+                { name: "default", model: "huggingface/Qwen/Qwen2.5-Coder-0.5B-Instruct", apiKeyEnv: "HF_TOKEN" },
+                { name: "openai", model: "openai/gpt-4o-mini", apiKeyEnv: "OPENAI_API_KEY" },
+            ]),
+            ...config,
+        },
+        secretKeys: ["hfToken", "providerKeys"],
+    });
+    const program: Program = await import("../index");
+    await Promise.all([
+        valueOf(program.url),
+        valueOf(program.chatCompletionsEndpoint),
+        valueOf(program.masterKey),
+        valueOf(program.aitermSetup),
+        valueOf(program.dashboardPassword),
+    ]);
+    // Let the last registrations (component outputs) settle.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return { mocked, program };
+}
+
+const CONTAINER = "docker:index/container:Container";
+const proxyOf = (m: MockedProgram) => m.one(CONTAINER, "proxy");
+const databaseOf = (m: MockedProgram): RecordedResource => m.one(CONTAINER, "database");
+const envOf = (container: RecordedResource): Record<string, string> =>
+    Object.fromEntries(reveal<string[]>(container.inputs.envs).map((entry) => [entry.slice(0, entry.indexOf("=")), entry.slice(entry.indexOf("=") + 1)]));
+
+describe("stack dev", () => {
+    let mocked: MockedProgram;
+    let program: Program;
+
+    beforeAll(async () => {
+        ({ mocked, program } = await runProgram());
+    });
+
+    it("declares component resources for the secrets, the deployment, the database and the proxy", () => {
+        const components = mocked.resources.filter((r) => !r.custom).map((r) => r.type);
+        expect(components).toEqual(
+            expect.arrayContaining([
+                "litellm:index:ProxySecrets",
+                "litellm:docker:LocalDeployment",
+                "litellm:docker:PostgresDatabase",
+                "litellm:docker:LiteLLMProxy",
+            ]),
+        );
+        expect(mocked.byType(CONTAINER)).toHaveLength(2);
+        expect(mocked.byType("docker:index/remoteImage:RemoteImage")).toHaveLength(2);
+        expect(mocked.byType("docker:index/volume:Volume")).toHaveLength(1);
+        expect(mocked.byType("docker:index/network:Network")).toHaveLength(2);
+    });
+
+    it("pins both images by version and digest", () => {
+        const images = mocked.byType("docker:index/remoteImage:RemoteImage").map((r) => String(reveal(r.inputs.name)));
+        expect(images).toContain(
+            "ghcr.io/berriai/litellm-database:v1.104.0@sha256:5a9ff0fd7177372f2ccd8949cb121f67e281f4d13d026af51f9c096c0626f50a",
+        );
+        expect(images).toContain("postgres:16-alpine@sha256:57c72fd2a128e416c7fcc499958864df5301e940bca0a56f58fddf30ffc07777");
+        for (const container of mocked.byType(CONTAINER)) {
+            expect(String(container.inputs.image)).toMatch(/^sha256:[0-9a-f]{64}$/);
+        }
+    });
+
+    describe("the database", () => {
+        it("publishes no port and joins only the internal network, under the alias the proxy uses", () => {
+            const database = databaseOf(mocked);
+            expect(database.inputs.ports ?? []).toEqual([]);
+            const networks = reveal<{ name: string; aliases?: string[] }[]>(database.inputs.networksAdvanced);
+            expect(networks).toHaveLength(1);
+            const internal = mocked.byType("docker:index/network:Network").filter((n) => n.inputs.internal === true);
+            expect(internal).toHaveLength(1);
+            expect(networks[0].name).toBe(internal[0].inputs.name);
+            expect(networks[0].aliases).toEqual(["litellm-db"]);
+        });
+
+        it("keeps its data on a named volume that survives pulumi destroy by default", () => {
+            const database = databaseOf(mocked);
+            const volume = mocked.one("docker:index/volume:Volume");
+            expect(reveal(database.inputs.volumes)).toEqual([{ volumeName: volume.inputs.name, containerPath: "/var/lib/postgresql/data" }]);
+            expect(mocked.optionsOf(volume).retainOnDelete).toBe(true);
+        });
+
+        it("is checked with pg_isready, restarted unless stopped, and waited for", () => {
+            const database = databaseOf(mocked);
+            const healthcheck = reveal<{ tests: string[]; interval: string }>(database.inputs.healthcheck);
+            expect(healthcheck.tests.join(" ")).toContain("pg_isready");
+            expect(database.inputs.restart).toBe("unless-stopped");
+            expect(database.inputs.wait).toBe(true);
+            expect(mocked.optionsOf(database).deleteBeforeReplace).toBe(true);
+        });
+
+        it("gets its credentials from a secret environment", () => {
+            const database = databaseOf(mocked);
+            expect(isSecretValue(database.inputs.envs)).toBe(true);
+            expect(Object.keys(envOf(database)).sort()).toEqual(["POSTGRES_DB", "POSTGRES_PASSWORD", "POSTGRES_USER"]);
+        });
+    });
+
+    describe("the proxy", () => {
+        it("is published on 127.0.0.1:4000 only", () => {
+            expect(reveal(proxyOf(mocked).inputs.ports)).toEqual([{ internal: 4000, external: 4000, ip: "127.0.0.1", protocol: "tcp" }]);
+        });
+
+        it("ships config.yaml into the container instead of bind-mounting a host file", () => {
+            const proxy = proxyOf(mocked);
+            const uploads = reveal<{ file: string; content: string }[]>(proxy.inputs.uploads);
+            expect(uploads.map((u) => u.file)).toEqual(["/app/config.yaml"]);
+            expect(reveal(proxy.inputs.volumes) ?? []).toEqual([]);
+            expect(reveal<string[]>(proxy.inputs.command)).toEqual(["--port", "4000", "--config", "/app/config.yaml"]);
+            const config = parse(uploads[0].content);
+            expect(config.model_list.map((m: { model_name: string }) => m.model_name)).toEqual(["default", "openai"]);
+        });
+
+        it("sets every environment variable config.yaml references", () => {
+            const proxy = proxyOf(mocked);
+            const config = parse(reveal<{ content: string }[]>(proxy.inputs.uploads)[0].content);
+            const env = envOf(proxy);
+            const referenced = referencedEnvironment(config);
+            expect(referenced).toEqual(["DATABASE_URL", "HF_TOKEN", "LITELLM_MASTER_KEY", "OPENAI_API_KEY"]);
+            for (const name of referenced) {
+                expect(env[name], name).toBeTruthy();
+            }
+            expect(env.HF_TOKEN).toBe(HF_TOKEN);
+            expect(env.OPENAI_API_KEY).toBe(OPENAI_KEY);
+        });
+
+        it("uses an sk- master key with at least 32 random characters, a salt key and dashboard credentials", () => {
+            const env = envOf(proxyOf(mocked));
+            expect(env.LITELLM_MASTER_KEY).toMatch(/^sk-[A-Za-z0-9]{32,}$/);
+            expect(env.LITELLM_SALT_KEY.length).toBeGreaterThanOrEqual(32);
+            expect(env.UI_USERNAME).toBe("admin");
+            expect(env.UI_PASSWORD.length).toBeGreaterThanOrEqual(16);
+            expect(env.LITELLM_LOG).toBe("INFO");
+        });
+
+        it("reaches the database by its alias with a URL-encoded password", () => {
+            const proxyEnv = envOf(proxyOf(mocked));
+            const password = envOf(databaseOf(mocked)).POSTGRES_PASSWORD;
+            expect(password).toMatch(/[@:/?#%]/);
+            expect(proxyEnv.DATABASE_URL).toBe(`postgresql://litellm:${encodeURIComponent(password)}@litellm-db:5432/litellm`);
+            const url = new URL(proxyEnv.DATABASE_URL);
+            expect(decodeURIComponent(url.password)).toBe(password);
+            expect(url.hostname).toBe("litellm-db");
+        });
+
+        it("joins the database's internal network and a network with a route out", () => {
+            const proxy = proxyOf(mocked);
+            const names = reveal<{ name: string }[]>(proxy.inputs.networksAdvanced).map((n) => n.name);
+            const networks = mocked.byType("docker:index/network:Network");
+            expect(names.sort()).toEqual(networks.map((n) => String(n.inputs.name)).sort());
+        });
+
+        it("has a healthcheck that works in the real image: python3 against /health/liveliness", () => {
+            const proxy = proxyOf(mocked);
+            const tests = reveal<{ tests: string[] }>(proxy.inputs.healthcheck).tests;
+            expect(tests[0]).toBe("CMD");
+            expect(tests[1]).toBe("python3");
+            expect(tests.join(" ")).toContain("/health/liveliness");
+            expect(tests.join(" ")).not.toMatch(/curl|wget|\/health['"]/);
+        });
+
+        it("waits for health, restarts unless stopped, and starts after the database", () => {
+            const proxy = proxyOf(mocked);
+            expect(proxy.inputs.wait).toBe(true);
+            expect(proxy.inputs.restart).toBe("unless-stopped");
+            expect(mocked.optionsOf(proxy).deleteBeforeReplace).toBe(true);
+            // The proxy container itself waits for the database container (which waits until healthy).
+            const database = databaseOf(mocked);
+            expect(mocked.optionsOf(proxy).dependencies).toContainEqual(expect.stringMatching(new RegExp(`docker:index/container:Container::${database.name}$`)));
+        });
+    });
+
+    describe("secrets", () => {
+        it("exports the master key and dashboard password as secrets", () => {
+            expect(pulumi.isSecret(program.masterKey)).toBeTruthy();
+            expect(pulumi.isSecret(program.dashboardPassword)).toBeTruthy();
+            expect(pulumi.isSecret(program.aitermSetup)).toBeTruthy();
+        });
+
+        it("marks every environment as secret", () => {
+            for (const container of mocked.byType(CONTAINER)) {
+                expect(isSecretValue(container.inputs.envs), container.name).toBe(true);
+            }
+        });
+
+        it("never shows a generated or provided secret in plain text in any resource input", () => {
+            const secrets = [...mocked.generatedSecrets(), HF_TOKEN, OPENAI_KEY];
+            expect(secrets.length).toBeGreaterThanOrEqual(6);
+            const visible = mocked.resources.flatMap((r) => [r.name, ...plainStrings(r.inputs)]);
+            for (const secret of secrets) {
+                for (const text of visible) {
+                    expect(text.includes(secret), `a secret appears in plain text: ${text.slice(0, 40)}...`).toBe(false);
+                }
+            }
+        });
+
+        it("never shows a secret in a plain output or in config.yaml", async () => {
+            const secrets = [...mocked.generatedSecrets(), HF_TOKEN, OPENAI_KEY];
+            const plainOutputs = [
+                await valueOf(program.url),
+                await valueOf(program.chatCompletionsEndpoint),
+                await valueOf(program.dashboard),
+                program.dashboardUsername,
+                reveal<{ content: string }[]>(proxyOf(mocked).inputs.uploads)[0].content,
+            ];
+            for (const secret of secrets) {
+                for (const text of plainOutputs) {
+                    expect(text).not.toContain(secret);
+                }
+            }
+        });
+    });
+
+    it("exports the endpoint, the dashboard and the aiterm commands", async () => {
+        expect(await valueOf(program.chatCompletionsEndpoint)).toBe("http://127.0.0.1:4000/v1/chat/completions");
+        expect(await valueOf(program.dashboard)).toBe("http://127.0.0.1:4000/ui");
+        const setup = await valueOf(program.aitermSetup);
+        expect(setup).toContain("aiterm config set api_endpoint http://127.0.0.1:4000/v1/chat/completions");
+        expect(setup).toContain("aiterm config set model default");
+    });
+});
+
+describe("changing the model list", () => {
+    it("changes the proxy container's inputs only: the database container and its volume stay identical", async () => {
+        const before = (await runProgram()).mocked;
+        const after = (
+            await runProgram({
+                models: JSON.stringify([{ name: "default", model: "openai/gpt-4o-mini", apiKeyEnv: "OPENAI_API_KEY" }]),
+            })
+        ).mocked;
+        expect(reveal(databaseOf(after).inputs)).toEqual(reveal(databaseOf(before).inputs));
+        expect(reveal(after.one("docker:index/volume:Volume").inputs)).toEqual(reveal(before.one("docker:index/volume:Volume").inputs));
+        // uploads is a replace-on-change input of docker.Container: the proxy container is replaced.
+        expect(reveal(proxyOf(after).inputs.uploads)).not.toEqual(reveal(proxyOf(before).inputs.uploads));
+    });
+});
+
+describe("bad configuration", () => {
+    it("fails before declaring any resource, naming the key and the fix", async () => {
+        vi.resetModules();
+        const mocked = installMocks({ stack: "dev", config: { port: "99999" } });
+        await expect(import("../index")).rejects.toThrow(/aiterm-litellm:port: "99999" is not a whole number[\s\S]*pulumi config set port 4000/);
+        expect(mocked.resources.filter((r) => r.custom)).toEqual([]);
+    });
+});
