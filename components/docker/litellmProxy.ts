@@ -47,6 +47,10 @@ export const PROXY_HEALTHCHECK = [
     `import urllib.request; urllib.request.urlopen('http://127.0.0.1:${PROXY_CONTAINER_PORT}/health/liveliness', timeout=4)`,
 ];
 
+function isLoopback(address: string): boolean {
+    return address.startsWith("127.");
+}
+
 /**
  * The LiteLLM proxy container: config.yaml shipped in as an upload (no host bind mount), the
  * environment as a secret, published on loopback by default, and healthy before `pulumi up`
@@ -82,7 +86,11 @@ export class LiteLLMProxy extends pulumi.ComponentResource {
                 restart: "unless-stopped",
                 wait: true,
                 waitTimeout: args.startupTimeoutSeconds ?? 300,
-                labels: [{ label: "aiterm-litellm.role", value: "proxy" }],
+                labels: [
+                    { label: "aiterm-litellm.role", value: "proxy" },
+                    // Tells the policy pack that publishing beyond loopback was asked for in config.
+                    ...(isLoopback(bindAddress) ? [] : [{ label: "aiterm-litellm.bind-address-allowed", value: "true" }]),
+                ],
             },
             // Fixed name and host port: the old container must go before its replacement starts.
             // The component's dependsOn (the database) is forwarded so the container starts after it.
