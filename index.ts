@@ -4,43 +4,63 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { LocalDeployment } from "./components/docker/localDeployment";
+import { HuggingFaceSpace } from "./components/hfspaces/huggingFaceSpace";
 import { ProxySecrets } from "./components/proxySecrets";
 import { aitermCommands, chatCompletionsUrl, dashboardUrl } from "./config/aiterm";
 import { readStackSettings } from "./config/stackConfig";
 
 const { settings, secrets } = readStackSettings();
 const proxySecrets = new ProxySecrets("litellm");
+const generated = {
+    masterKey: proxySecrets.masterKey,
+    saltKey: proxySecrets.saltKey,
+    dashboardPassword: proxySecrets.dashboardPassword,
+    providerKeys: secrets.providerKeys,
+};
 
-function deploy(): pulumi.Output<string> {
+interface Deployment {
+    url: pulumi.Output<string>;
+    spacePage?: pulumi.Output<string>;
+}
+
+function deploy(): Deployment {
     switch (settings.target) {
         case "docker":
             return new LocalDeployment("local", {
+                ...generated,
                 proxy: settings.proxy,
                 docker: settings.docker,
                 namePrefix: `litellm-${pulumi.getStack()}`,
-                masterKey: proxySecrets.masterKey,
-                saltKey: proxySecrets.saltKey,
-                dashboardPassword: proxySecrets.dashboardPassword,
-                providerKeys: secrets.providerKeys,
-            }).url;
-        case "hfspaces":
-            throw new pulumi.RunError("The hfspaces target is not available yet.");
+            });
+        case "hfspaces": {
+            // parseSettings guarantees both for this target.
+            const space = new HuggingFaceSpace("space", {
+                ...generated,
+                proxy: settings.proxy,
+                space: settings.space,
+                hfToken: secrets.hfToken ?? pulumi.secret(""),
+                databaseUrl: secrets.databaseUrl ?? pulumi.secret(""),
+            });
+            return { url: space.url, spacePage: space.pageUrl };
+        }
     }
 }
 
-const proxyUrl = deploy();
+const deployment = deploy();
 const model = settings.proxy.models[0].name;
 
 /** The proxy's base URL. */
-export const url = proxyUrl;
+export const url = deployment.url;
 /** What aiterm's api_endpoint is set to. */
-export const chatCompletionsEndpoint = proxyUrl.apply(chatCompletionsUrl);
+export const chatCompletionsEndpoint = url.apply(chatCompletionsUrl);
 /** LiteLLM's admin dashboard. */
-export const dashboard = proxyUrl.apply(dashboardUrl);
+export const dashboard = url.apply(dashboardUrl);
 export const dashboardUsername = settings.proxy.dashboardUsername;
 export const dashboardPassword = proxySecrets.dashboardPassword;
 /** The master key: for administration (keys, models), not for aiterm. */
 export const masterKey = proxySecrets.masterKey;
+/** The Space's page on the Hub (stack hfspaces). */
+export const spacePage = deployment.spacePage;
 /** The commands that point aiterm at this proxy. */
 export const aitermSetup = pulumi.secret(
     chatCompletionsEndpoint.apply((endpoint) =>

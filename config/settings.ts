@@ -70,6 +70,8 @@ export interface SpaceSettings {
     onDestroy: SpaceDestroyPolicy;
     /** How long `pulumi up` waits for the Space to run; 0 means it does not wait. */
     waitTimeoutSeconds: number;
+    /** Seconds between two reads of the Space's runtime while waiting. */
+    pollIntervalSeconds: number;
 }
 
 export interface DeploymentSettings {
@@ -126,6 +128,7 @@ export const CONFIG_DEFAULTS = {
     hfEndpoint: "",
     spaceOnDestroy: "auto",
     spaceWaitTimeoutSeconds: 900,
+    spacePollIntervalSeconds: 5,
 } as const;
 
 /** Keys whose values are secrets; they default to empty. */
@@ -472,6 +475,7 @@ function parseSpaceSettings(
         });
     }
     const waitTimeoutSeconds = parseInteger("spaceWaitTimeoutSeconds", text("spaceWaitTimeoutSeconds"), 0, 7200, problems);
+    const pollIntervalSeconds = parseInteger("spacePollIntervalSeconds", text("spacePollIntervalSeconds"), 0, 60, problems);
     return {
         owner,
         name,
@@ -479,6 +483,7 @@ function parseSpaceSettings(
         hfEndpoint,
         onDestroy: onDestroy as SpaceDestroyPolicy,
         waitTimeoutSeconds,
+        pollIntervalSeconds,
     };
 }
 

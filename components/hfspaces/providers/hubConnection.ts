@@ -1,0 +1,31 @@
+/**
+ * What every Space resource carries to reach the Hub. The token arrives in plain form inside a
+ * provider (Pulumi decrypts secret inputs for it) and is kept secret in state by each resource's
+ * `additionalSecretOutputs`.
+ */
+import { createHubClient, HubClient } from "../hub";
+
+export interface HubConnectionInputs {
+    /** Base URL of the Hub API. */
+    hfEndpoint: string;
+    /** `hf_...` token (secret). */
+    token: string;
+    /** Per-request timeout. */
+    requestTimeoutSeconds?: number;
+}
+
+export function hubClientFor(inputs: HubConnectionInputs): HubClient {
+    return createHubClient({
+        endpoint: inputs.hfEndpoint,
+        token: inputs.token,
+        requestTimeoutMs: (inputs.requestTimeoutSeconds ?? 30) * 1000,
+    });
+}
+
+/** Connection inputs whose change alone needs new state but no call to the Hub. */
+export function connectionChanged(olds: HubConnectionInputs, news: HubConnectionInputs): boolean {
+    return olds.token !== news.token || olds.requestTimeoutSeconds !== news.requestTimeoutSeconds;
+}
+
+/** What a read returns for a resource that no longer exists: Pulumi drops it from the state. */
+export const GONE: { id: string } = { id: "" };
