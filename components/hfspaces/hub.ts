@@ -26,16 +26,30 @@ export interface HubClientOptions {
 }
 
 /** A failed Hub call, with what was attempted. Never contains the token. */
-export class HubError extends Error {
-    readonly status: number | undefined;
-    readonly code: string | undefined;
+export interface HubError extends Error {
+    name: "HubError";
+    /** HTTP status; undefined when no answer came (timeout, network). */
+    status: number | undefined;
+    /** The Hub's X-Error-Code (RepoNotFound, ...). */
+    code: string | undefined;
+}
 
-    constructor(operation: string, status: number | undefined, detail: string, code?: string) {
-        super(`Hugging Face Hub: ${operation} failed${status === undefined ? "" : ` (HTTP ${status}${code ? ` ${code}` : ""})`}: ${detail}`);
-        this.name = "HubError";
-        this.status = status;
-        this.code = code;
-    }
+/**
+ * A factory, not a subclass of Error: Pulumi's closure serializer rewrites classes into plain
+ * functions that call `Error.call(this, ...)`, which drops the message.
+ */
+export function hubError(operation: string, status: number | undefined, detail: string, code?: string): HubError {
+    const error = new Error(
+        `Hugging Face Hub: ${operation} failed${status === undefined ? "" : ` (HTTP ${status}${code ? ` ${code}` : ""})`}: ${detail}`,
+    ) as HubError;
+    error.name = "HubError";
+    error.status = status;
+    error.code = code;
+    return error;
+}
+
+export function isHubError(error: unknown, status?: number): error is HubError {
+    return error instanceof Error && error.name === "HubError" && (status === undefined || (error as HubError).status === status);
 }
 
 export interface HubIdentity {
@@ -128,7 +142,7 @@ export function createHubClient(options: HubClientOptions) {
             await sleep(wait);
         }
         const reason = lastError instanceof Error ? (lastError.name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : lastError.message) : String(lastError);
-        throw new HubError(`request to ${endpoint}`, undefined, `${reason} (after ${maxRetries + 1} attempts)`);
+        throw hubError(`request to ${endpoint}`, undefined, `${reason} (after ${maxRetries + 1} attempts)`);
     }
 
     async function failure(operation: string, response: Response): Promise<HubError> {
@@ -142,7 +156,7 @@ export function createHubClient(options: HubClientOptions) {
         } catch {
             detail = detail || text.slice(0, 200);
         }
-        return new HubError(operation, response.status, detail || response.statusText, response.headers.get("x-error-code") ?? undefined);
+        return hubError(operation, response.status, detail || response.statusText, response.headers.get("x-error-code") ?? undefined);
     }
 
     async function api(operation: string, method: string, path: string, body?: unknown): Promise<Response> {
@@ -162,11 +176,11 @@ export function createHubClient(options: HubClientOptions) {
 
     /** Library errors (HubApiError) carry the status; rethrow them in our words. */
     function translate(operation: string, error: unknown): HubError {
-        if (error instanceof HubError) {
+        if (isHubError(error)) {
             return error;
         }
         const apiError = error as { statusCode?: number; message?: string };
-        return new HubError(operation, apiError.statusCode, apiError.message ?? String(error));
+        return hubError(operation, apiError.statusCode, apiError.message ?? String(error));
     }
 
     const library = { hubUrl: endpoint, fetch: resilientFetch as typeof fetch, credentials };

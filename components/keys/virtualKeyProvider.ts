@@ -181,6 +181,8 @@ interface ApiAnswer {
     body: unknown;
     /** LiteLLM's error message (or the start of the body), secrets removed. */
     message: string;
+    /** A numeric Retry-After header (seconds), as on 429. */
+    retryAfterSeconds?: number;
 }
 
 function connectionOf(settings: Pick<VirtualKeyInputs, "proxyUrl" | "masterKey" | "readyTimeoutSeconds" | "requestTimeoutSeconds">, rawKey?: string): Connection {
@@ -264,7 +266,15 @@ async function send(conn: Connection, method: "GET" | "POST", path: string, body
         parsed = undefined;
     }
     const message = response.ok ? "" : redact(liteLLMErrorMessage(parsed, text), conn.secrets);
-    return { method, path, status: response.status, body: parsed, message };
+    const retryAfter = Number(response.headers.get("retry-after") ?? Number.NaN);
+    return {
+        method,
+        path,
+        status: response.status,
+        body: parsed,
+        message,
+        ...(Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfterSeconds: retryAfter } : {}),
+    };
 }
 
 /** The path as it may appear in a message: the query (it can carry a key hash) left out. */
@@ -285,20 +295,19 @@ function masterKeyRejected(conn: Connection, answer: ApiAnswer): Error {
 
 /**
  * A key API call with the master key. 429, 5xx, timeouts and network errors are retried (4
- * attempts, 0.25 s doubling); 401/403 become the master key error; every other answer goes back
- * to the caller, which decides what a 400 or 404 means.
+ * attempts, 0.25 s doubling, or the Retry-After of a 429 up to 10 s); 401/403 become the master
+ * key error; every other answer goes back to the caller, which decides what a 400 or 404 means.
  */
 async function callKeyApi(conn: Connection, method: "GET" | "POST", path: string, body?: unknown): Promise<ApiAnswer> {
     const attempts = 4;
     let delayMs = 250;
     for (let attempt = 1; ; attempt++) {
         let answer: ApiAnswer | undefined;
-        let lastProblem: string;
+        let networkProblem = "";
         try {
             answer = await send(conn, method, path, body);
-            lastProblem = `HTTP ${answer.status}: ${answer.message}`;
         } catch (error) {
-            lastProblem = redact(describeNetworkError(error, conn.requestTimeoutMs), conn.secrets);
+            networkProblem = redact(describeNetworkError(error, conn.requestTimeoutMs), conn.secrets);
         }
         if (answer && (answer.status === 401 || answer.status === 403)) {
             throw masterKeyRejected(conn, answer);
@@ -312,11 +321,11 @@ async function callKeyApi(conn: Connection, method: "GET" | "POST", path: string
                 return answer;
             }
             throw new Error(
-                `Could not reach the LiteLLM proxy at ${conn.baseUrl} (${method} ${shownPath(path)}): ${lastProblem}, ` +
+                `Could not reach the LiteLLM proxy at ${conn.baseUrl} (${method} ${shownPath(path)}): ${networkProblem}, ` +
                     `${attempts} attempts. Check that the proxy is running and reachable from this machine.`,
             );
         }
-        await sleep(delayMs);
+        await sleep(answer?.retryAfterSeconds !== undefined ? Math.min(answer.retryAfterSeconds, 10) * 1000 : delayMs);
         delayMs *= 2;
     }
 }

@@ -85,6 +85,7 @@ export interface RecordedOptions {
     /** URNs of the resources this one explicitly depends on. */
     dependencies: string[];
     parent: string;
+    additionalSecretOutputs: string[];
 }
 
 interface RegisterResourceRequest {
@@ -95,6 +96,7 @@ interface RegisterResourceRequest {
     getProtect(): boolean;
     getDependenciesList(): string[];
     getParent(): string;
+    getAdditionalsecretoutputsList(): string[];
 }
 
 let optionsSink: Map<string, RecordedOptions> | undefined;
@@ -120,6 +122,7 @@ function recordOptionsInto(sink: Map<string, RecordedOptions>): void {
             protect: req.getProtect(),
             dependencies: req.getDependenciesList(),
             parent: req.getParent(),
+            additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
         });
         return original.call(this, req, callback);
     };
@@ -143,6 +146,11 @@ export interface MockOptions {
     /** Short keys whose values are secrets. */
     secretKeys?: string[];
     preview?: boolean;
+    /**
+     * Handles `pulumi-nodejs:dynamic:Resource` registrations (see dynamicEngine.ts); without it a
+     * dynamic resource's state is its inputs.
+     */
+    dynamic?: (args: pulumi.runtime.MockResourceArgs) => Promise<{ id: string; state: Record<string, unknown> }>;
 }
 
 export const PROJECT = "aiterm-litellm";
@@ -157,7 +165,12 @@ export function installMocks(options: MockOptions = {}): MockedProgram {
     );
     pulumi.runtime.setMocks(
         {
-            newResource(args: pulumi.runtime.MockResourceArgs) {
+            async newResource(args: pulumi.runtime.MockResourceArgs) {
+                if (options.dynamic && args.type === "pulumi-nodejs:dynamic:Resource") {
+                    const result = await options.dynamic(args);
+                    resources.push({ type: args.type, name: args.name, custom: true, inputs: args.inputs, id: result.id });
+                    return result;
+                }
                 const id = `${args.name}-id`;
                 resources.push({ type: args.type, name: args.name, custom: args.custom ?? true, inputs: args.inputs, id });
                 return { id, state: mockState(args) };

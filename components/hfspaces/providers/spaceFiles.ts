@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { HubError } from "../hub";
+import { isHubError } from "../hub";
 import { changedFiles, digestOf, gitBlobSha1 } from "../spaceFiles";
 import { connectionChanged, GONE, HubConnectionInputs, hubClientFor } from "./hubConnection";
 
@@ -45,7 +45,7 @@ async function syncFiles(inputs: SpaceFilesInputs): Promise<SpaceFilesOutputs> {
                     `Update ${changed.join(", ")} (pulumi up)`,
                 );
             } catch (error) {
-                if (error instanceof HubError && error.status === 412 && attempt === 1) {
+                if (isHubError(error, 412) && attempt === 1) {
                     continue;
                 }
                 throw error;

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { HubError } from "../hub";
+import { isHubError } from "../hub";
 import { deriveSubdomain, spaceId } from "../spaceFiles";
 import { connectionChanged, GONE, HubConnectionInputs, hubClientFor } from "./hubConnection";
 
@@ -45,7 +45,7 @@ export const spaceRepositoryProvider: pulumi.dynamic.ResourceProvider<SpaceRepos
                 });
             }
         } catch (error) {
-            if (error instanceof HubError && error.status === 401) {
+            if (isHubError(error, 401)) {
                 failures.push({
                     property: "token",
                     reason: "hfToken was rejected by the Hub (HTTP 401): it is invalid or revoked. Create one at https://huggingface.co/settings/tokens, then `pulumi config set --secret hfToken hf_...`.",
@@ -70,12 +70,12 @@ export const spaceRepositoryProvider: pulumi.dynamic.ResourceProvider<SpaceRepos
         try {
             outcome = await hub.createSpace(id, inputs.visibility);
         } catch (error) {
-            if (error instanceof HubError && error.status === 402) {
+            if (isHubError(error, 402)) {
                 throw new Error(
                     `Creating the Space ${id} needs a paid plan: since July 2026 Docker Spaces need PRO (for a user) or Team/Enterprise (for an organization), and the Hub answered HTTP 402. Upgrade at https://huggingface.co/subscribe/pro, or create the Space on an account that has the plan and set \`pulumi config set spaceOwner <that account>\`; this stack adopts an existing Space.`,
                 );
             }
-            if (error instanceof HubError && error.status === 403) {
+            if (isHubError(error, 403)) {
                 throw new Error(`The Hub refused to create ${id} (HTTP 403): the token cannot write to "${inputs.owner}". ${error.message}`);
             }
             throw error;

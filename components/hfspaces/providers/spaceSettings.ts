@@ -16,7 +16,7 @@ export interface SpaceSettingsOutputs extends SpaceSettingsInputs {
     secretDigests: Record<string, string>;
     /** The Hub's `updatedAt` of each secret after our write: an edit on the website changes it. */
     secretsUpdatedAt: Record<string, string>;
-    /** Changes exactly when a secret or a variable changes. */
+    /** Changes whenever a secret or a variable is written or removed: when the Space needs a restart. */
     revision: string;
 }
 
@@ -76,11 +76,14 @@ async function applySettings(inputs: SpaceSettingsInputs, plan: SettingsPlan): P
 function outputsOf(inputs: SpaceSettingsInputs, listing: Record<string, { updatedAt?: string }>, previous: Record<string, string> = {}): SpaceSettingsOutputs {
     const digests = secretDigests(inputs.secrets);
     const secretsUpdatedAt = Object.fromEntries(Object.keys(inputs.secrets).map((key) => [key, listing[key]?.updatedAt ?? previous[key] ?? ""]));
-    return { ...inputs, secretDigests: digests, secretsUpdatedAt, revision: digestOf({ ...digests, ...prefixed(inputs.variables) }) };
+    return { ...inputs, secretDigests: digests, secretsUpdatedAt, revision: revisionOf(digests, secretsUpdatedAt, inputs.variables) };
 }
 
-function prefixed(variables: Record<string, string>): Record<string, string> {
-    return Object.fromEntries(Object.entries(variables).map(([key, value]) => [`variable:${key}`, value]));
+/** Includes when each secret was written, so rewriting a secret with its old value still counts. */
+function revisionOf(digests: Record<string, string>, updatedAt: Record<string, string>, variables: Record<string, string>): string {
+    const prefixed = (prefix: string, values: Record<string, string>) =>
+        Object.fromEntries(Object.entries(values).map(([key, value]) => [`${prefix}:${key}`, value]));
+    return digestOf({ ...prefixed("secret", digests), ...prefixed("written", updatedAt), ...prefixed("variable", variables) });
 }
 
 /**
@@ -137,7 +140,12 @@ export const spaceSettingsProvider: pulumi.dynamic.ResourceProvider<SpaceSetting
         }
         return {
             id,
-            props: { ...props, secretDigests: digests, variables: observedVariables, revision: digestOf({ ...digests, ...prefixed(observedVariables) }) },
+            props: {
+                ...props,
+                secretDigests: digests,
+                variables: observedVariables,
+                revision: revisionOf(digests, props.secretsUpdatedAt ?? {}, observedVariables),
+            },
         };
     },
 
