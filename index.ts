@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { LocalDeployment } from "./components/docker/localDeployment";
 import { HuggingFaceSpace } from "./components/hfspaces/huggingFaceSpace";
+import { aitermKeyAlias, VirtualKeys } from "./components/keys/virtualKeys";
 import { ProxySecrets } from "./components/proxySecrets";
 import { aitermCommands, chatCompletionsUrl, dashboardUrl } from "./config/aiterm";
 import { readStackSettings } from "./config/stackConfig";
@@ -20,18 +21,22 @@ const generated = {
 
 interface Deployment {
     url: pulumi.Output<string>;
+    /** What must exist before the proxy answers requests (its container, or the Space's runtime). */
+    ready: pulumi.Resource[];
     spacePage?: pulumi.Output<string>;
 }
 
 function deploy(): Deployment {
     switch (settings.target) {
-        case "docker":
-            return new LocalDeployment("local", {
+        case "docker": {
+            const local = new LocalDeployment("local", {
                 ...generated,
                 proxy: settings.proxy,
                 docker: settings.docker,
                 namePrefix: `litellm-${pulumi.getStack()}`,
             });
+            return { url: local.url, ready: [local.proxy.container] };
+        }
         case "hfspaces": {
             // parseSettings guarantees both for this target.
             const space = new HuggingFaceSpace("space", {
@@ -41,13 +46,16 @@ function deploy(): Deployment {
                 hfToken: secrets.hfToken ?? pulumi.secret(""),
                 databaseUrl: secrets.databaseUrl ?? pulumi.secret(""),
             });
-            return { url: space.url, spacePage: space.pageUrl };
+            return { url: space.url, ready: [space.runtime], spacePage: space.pageUrl };
         }
     }
 }
 
 const deployment = deploy();
-const model = settings.proxy.models[0].name;
+const keys = new VirtualKeys("keys", { proxyUrl: deployment.url, masterKey: proxySecrets.masterKey, keys: settings.proxy.virtualKeys }, { dependsOn: deployment.ready });
+const aitermAlias = aitermKeyAlias(settings.proxy.virtualKeys);
+const aitermKey = settings.proxy.virtualKeys.find((k) => k.alias === aitermAlias);
+const model = aitermKey?.models[0] ?? settings.proxy.models[0].name;
 
 /** The proxy's base URL. */
 export const url = deployment.url;
@@ -61,9 +69,11 @@ export const dashboardPassword = proxySecrets.dashboardPassword;
 export const masterKey = proxySecrets.masterKey;
 /** The Space's page on the Hub (stack hfspaces). */
 export const spacePage = deployment.spacePage;
-/** The commands that point aiterm at this proxy. */
+/** The raw key of every declared virtual key, by alias. */
+export const virtualKeys = pulumi.secret(keys.keys);
+/** The commands that point aiterm at this proxy, with its virtual key. */
 export const aitermSetup = pulumi.secret(
-    chatCompletionsEndpoint.apply((endpoint) =>
-        aitermCommands({ endpoint, apiToken: "<a virtual key: see README, Create a virtual key>", model }),
-    ),
+    pulumi
+        .all([chatCompletionsEndpoint, aitermAlias ? keys.keys[aitermAlias] : "<a virtual key: see README, Create a virtual key>"])
+        .apply(([endpoint, apiToken]) => aitermCommands({ endpoint, apiToken, model })),
 );

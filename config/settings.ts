@@ -33,6 +33,22 @@ export interface ModelSettings {
     apiBase?: string;
 }
 
+/** A LiteLLM virtual key declared in the stack: what aiterm (or another client) uses. */
+export interface VirtualKeySettings {
+    /** LiteLLM's key_alias: unique, stable name of the key. */
+    alias: string;
+    /** Model names the key may use; empty means every model. */
+    models: string[];
+    /** Spend cap in USD over budgetDuration. */
+    maxBudget?: number;
+    budgetDuration?: string;
+    /** Requests per minute. */
+    rpmLimit?: number;
+    /** Tokens per minute. */
+    tpmLimit?: number;
+    metadata?: Record<string, string>;
+}
+
 /** What both targets share: the proxy itself. */
 export interface ProxySettings {
     models: ModelSettings[];
@@ -45,6 +61,8 @@ export interface ProxySettings {
     logLevel: LogLevel;
     /** Names of the provider-key environment variables for which this stack holds a value. */
     providerKeyNames: string[];
+    /** Virtual keys this stack creates on the proxy once it runs. */
+    virtualKeys: VirtualKeySettings[];
 }
 
 /** The local Docker target (stack `dev`). */
@@ -108,6 +126,9 @@ export const DEFAULT_MODELS: readonly ModelSettings[] = [
     { name: "default", model: "huggingface/Qwen/Qwen2.5-Coder-0.5B-Instruct", apiKeyEnv: "HF_TOKEN" },
 ];
 
+/** The seed's key for aiterm: the `default` model, 5 USD per 30 days. */
+export const DEFAULT_VIRTUAL_KEYS: readonly VirtualKeySettings[] = [{ alias: "aiterm", models: ["default"], maxBudget: 5, budgetDuration: "30d" }];
+
 /** The defaults of every plain config key; Pulumi.yaml declares the same (a test keeps them equal). */
 export const CONFIG_DEFAULTS = {
     target: "",
@@ -129,6 +150,7 @@ export const CONFIG_DEFAULTS = {
     spaceOnDestroy: "auto",
     spaceWaitTimeoutSeconds: 900,
     spacePollIntervalSeconds: 5,
+    virtualKeys: DEFAULT_VIRTUAL_KEYS,
 } as const;
 
 /** Keys whose values are secrets; they default to empty. */
@@ -231,6 +253,17 @@ export function parseSettings(raw: RawConfig, stack: string, environment: Readon
         }
     }
 
+    let virtualKeys = parseVirtualKeys(raw("virtualKeys"), models, problems);
+    if (target === "hfspaces" && space.hfEndpoint !== DEFAULT_HF_ENDPOINT && virtualKeys.length > 0) {
+        warnings.push(
+            configWarning(
+                "virtualKeys",
+                `keys are managed on Spaces of ${DEFAULT_HF_ENDPOINT} only: a Space on ${space.hfEndpoint} serves its app at an address this stack cannot derive. No key is created; create them on the proxy's /key/generate.`,
+            ),
+        );
+        virtualKeys = [];
+    }
+
     const providerKeyNames = [...(secrets.hfToken ? [HF_TOKEN_ENV] : []), ...Object.keys(secrets.providerKeys)].sort();
     for (const [index, model] of models.entries()) {
         if (model.apiKeyEnv && !providerKeyNames.includes(model.apiKeyEnv)) {
@@ -258,6 +291,7 @@ export function parseSettings(raw: RawConfig, stack: string, environment: Readon
                 budgetDuration,
                 logLevel: logLevel as LogLevel,
                 providerKeyNames,
+                virtualKeys,
             },
             docker: { postgresImage, port, bindAddress, keepDataOnDestroy, startupTimeoutSeconds },
             space,
@@ -377,6 +411,101 @@ function parseModels(value: string | undefined, problems: ConfigProblem[]): Mode
         }
     });
     return models;
+}
+
+const KEY_FIELDS = ["alias", "models", "maxBudget", "budgetDuration", "rpmLimit", "tpmLimit", "metadata"] as const;
+
+function parseVirtualKeys(value: string | undefined, models: readonly ModelSettings[], problems: ConfigProblem[]): VirtualKeySettings[] {
+    if (value === undefined) {
+        return DEFAULT_VIRTUAL_KEYS.map((k) => ({ ...k, models: [...k.models] }));
+    }
+    const example = `${setCommand("virtualKeys[0].alias", "aiterm", { path: true })} and ${setCommand("virtualKeys[0].models[0]", "default", { path: true })}`;
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(value);
+    } catch {
+        parsed = undefined;
+    }
+    if (!Array.isArray(parsed)) {
+        problems.push({ key: "virtualKeys", problem: "is not a list of keys.", fix: `edit it in Pulumi.<stack>.yaml, or ${example}` });
+        return [];
+    }
+    const modelNames = models.map((m) => m.name);
+    const keys: VirtualKeySettings[] = [];
+    const aliases = new Set<string>();
+    parsed.forEach((entry: unknown, index: number) => {
+        const key = `virtualKeys[${index}]`;
+        if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+            problems.push({ key, problem: "must be an object with at least an alias.", fix: example });
+            return;
+        }
+        const fields = entry as Record<string, unknown>;
+        for (const field of Object.keys(fields)) {
+            if (!(KEY_FIELDS as readonly string[]).includes(field)) {
+                const suggestion = KEY_FIELDS.find((f) => f.toLowerCase() === field.toLowerCase());
+                problems.push({
+                    key: `${key}.${field}`,
+                    problem: `is not a key setting (known: ${KEY_FIELDS.join(", ")}).`,
+                    fix: suggestion ? `rename it to ${suggestion}` : `remove it: pulumi config rm --path '${key}.${field}'`,
+                });
+            }
+        }
+        const { alias, models: allowed = [], maxBudget, budgetDuration, rpmLimit, tpmLimit, metadata } = fields;
+        let valid = true;
+        const fail = (field: string, problem: string, fix: string) => {
+            problems.push({ key: `${key}.${field}`, problem, fix });
+            valid = false;
+        };
+        if (typeof alias !== "string" || !/^[A-Za-z0-9._-]{1,64}$/.test(alias)) {
+            fail("alias", "must be a key name (1-64 letters, digits, . _ -).", setCommand(`${key}.alias`, "aiterm", { path: true }));
+        } else if (aliases.has(alias)) {
+            fail("alias", `"${alias}" is used by an earlier key; aliases must be unique.`, setCommand(`${key}.alias`, `${alias}-2`, { path: true }));
+        } else {
+            aliases.add(alias);
+        }
+        if (!Array.isArray(allowed) || !allowed.every((m) => typeof m === "string")) {
+            fail("models", "must be a list of model names (empty for every model).", setCommand(`${key}.models[0]`, modelNames[0] ?? "default", { path: true }));
+        } else {
+            allowed.forEach((name: string, modelIndex: number) => {
+                if (!modelNames.includes(name)) {
+                    fail(
+                        `models[${modelIndex}]`,
+                        `"${name}" is not in the stack's model list (${modelNames.join(", ") || "empty"}); the proxy would reject every request for it.`,
+                        setCommand(`${key}.models[${modelIndex}]`, modelNames[0] ?? "default", { path: true }),
+                    );
+                }
+            });
+        }
+        if (maxBudget !== undefined && !(typeof maxBudget === "number" && maxBudget > 0)) {
+            fail("maxBudget", "must be a positive amount in USD.", setCommand(`${key}.maxBudget`, "5", { path: true }));
+        }
+        if (budgetDuration !== undefined && !(typeof budgetDuration === "string" && BUDGET_DURATION.test(budgetDuration))) {
+            fail("budgetDuration", "is not a LiteLLM duration (a number followed by s, m, h, d or mo).", setCommand(`${key}.budgetDuration`, "30d", { path: true }));
+        }
+        for (const [field, limit] of [["rpmLimit", rpmLimit], ["tpmLimit", tpmLimit]] as const) {
+            if (limit !== undefined && !(typeof limit === "number" && Number.isInteger(limit) && limit > 0)) {
+                fail(field, "must be a positive whole number.", setCommand(`${key}.${field}`, "60", { path: true }));
+            }
+        }
+        const metadataIsValid =
+            metadata === undefined ||
+            (typeof metadata === "object" && metadata !== null && !Array.isArray(metadata) && Object.values(metadata).every((v) => typeof v === "string"));
+        if (!metadataIsValid) {
+            fail("metadata", "must be a map of names to text values.", setCommand(`${key}.metadata.owner`, "me", { path: true }));
+        }
+        if (valid) {
+            keys.push({
+                alias: alias as string,
+                models: allowed as string[],
+                ...(maxBudget !== undefined ? { maxBudget: maxBudget as number } : {}),
+                ...(budgetDuration !== undefined ? { budgetDuration: budgetDuration as string } : {}),
+                ...(rpmLimit !== undefined ? { rpmLimit: rpmLimit as number } : {}),
+                ...(tpmLimit !== undefined ? { tpmLimit: tpmLimit as number } : {}),
+                ...(metadata !== undefined ? { metadata: metadata as Record<string, string> } : {}),
+            });
+        }
+    });
+    return keys;
 }
 
 function parseProvidedSecrets(raw: RawConfig, problems: ConfigProblem[]): ProvidedSecrets {

@@ -84,7 +84,7 @@ describe("README configuration reference", () => {
             if (value === "") {
                 expect(row.default, row.key).toBe("(empty)");
             } else if (typeof value === "object") {
-                expect(row.default, row.key).toMatch(Array.isArray(value) ? /seed model/ : /^`\{\}`$/);
+                expect(row.default, row.key).toMatch(Array.isArray(value) ? /seed model|aiterm key/ : /^`\{\}`$/);
             } else {
                 expect(row.default, row.key).toBe(`\`${String(value)}\``);
             }

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
 import { referencedEnvironment } from "../config/proxyConfig";
-import { installMocks, isSecretValue, MockedProgram, plainStrings, RecordedResource, reveal, valueOf } from "./support/pulumiMocks";
+import { installMocks, isSecretValue, MockedProgram, mockVirtualKey, plainStrings, RecordedResource, reveal, valueOf } from "./support/pulumiMocks";
 
 const HF_TOKEN = "hf_testtokenvalue0123456789abcdef";
 const OPENAI_KEY = "sk-openai-test-value-0123456789";
@@ -231,12 +231,35 @@ describe("stack dev", () => {
         });
     });
 
-    it("exports the endpoint, the dashboard and the aiterm commands", async () => {
+    it("exports the endpoint, the dashboard and the aiterm commands with the aiterm key", async () => {
         expect(await valueOf(program.chatCompletionsEndpoint)).toBe("http://127.0.0.1:4000/v1/chat/completions");
         expect(await valueOf(program.dashboard)).toBe("http://127.0.0.1:4000/ui");
-        const setup = await valueOf(program.aitermSetup);
-        expect(setup).toContain("aiterm config set api_endpoint http://127.0.0.1:4000/v1/chat/completions");
-        expect(setup).toContain("aiterm config set model default");
+        expect(await valueOf(program.aitermSetup)).toBe(
+            [
+                "aiterm config set api_endpoint http://127.0.0.1:4000/v1/chat/completions",
+                `aiterm config set api_token ${mockVirtualKey("keys-aiterm")}`,
+                "aiterm config set model default",
+            ].join("\n"),
+        );
+        expect(pulumi.isSecret(program.virtualKeys)).toBeTruthy();
+        expect(await valueOf(program.virtualKeys)).toEqual({ aiterm: mockVirtualKey("keys-aiterm") });
+    });
+
+    it("declares the seed's aiterm key on the running proxy: default model, 5 USD per 30 days", () => {
+        const key = mocked.one("pulumi-nodejs:dynamic:Resource", "keys-aiterm");
+        const inputs = reveal<Record<string, unknown>>(key.inputs);
+        expect(inputs).toMatchObject({
+            resourceKind: "LiteLLMVirtualKey",
+            proxyUrl: "http://127.0.0.1:4000",
+            alias: "aiterm",
+            models: ["default"],
+            maxBudget: 5,
+            budgetDuration: "30d",
+        });
+        expect(isSecretValue(key.inputs.masterKey)).toBe(true);
+        expect(mocked.optionsOf(key).additionalSecretOutputs).toContain("key");
+        const proxy = proxyOf(mocked);
+        expect(mocked.optionsOf(key).dependencies).toContainEqual(expect.stringMatching(new RegExp(`::${proxy.name}$`)));
     });
 });
 

@@ -39,6 +39,8 @@ export class HuggingFaceSpace extends pulumi.ComponentResource {
     /** `https://<subdomain>.hf.space`: the proxy's base URL. */
     readonly url: pulumi.Output<string>;
     readonly stage: pulumi.Output<string>;
+    /** The running app; anything that talks to the proxy depends on it. */
+    readonly runtime: SpaceRuntime;
     readonly configYaml: string;
 
     constructor(name: string, args: HuggingFaceSpaceArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -84,7 +86,7 @@ export class HuggingFaceSpace extends pulumi.ComponentResource {
             { parent: this, dependsOn: [settings] },
         );
 
-        const runtime = new SpaceRuntime(
+        const runtime = (this.runtime = new SpaceRuntime(
             `${name}-runtime`,
             {
                 ...connection,
@@ -95,7 +97,7 @@ export class HuggingFaceSpace extends pulumi.ComponentResource {
                 pollIntervalSeconds: args.space.pollIntervalSeconds,
             },
             childOptions,
-        );
+        ));
 
         this.spaceId = repository.spaceId;
         this.pageUrl = repository.spaceId.apply((id) => spacePageUrl(args.space.hfEndpoint, id));

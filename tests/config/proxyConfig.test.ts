@@ -16,6 +16,7 @@ const settings: ProxySettings = {
     budgetDuration: "30d",
     logLevel: "INFO",
     providerKeyNames: ["HF_TOKEN", "OPENAI_API_KEY"],
+    virtualKeys: [],
 };
 
 describe("config.yaml", () => {

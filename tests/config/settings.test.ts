@@ -201,6 +201,34 @@ describe("bad configurations are rejected with the key, the problem and the fix"
             problem: /Supabase's direct host/,
             fix: /postgres\.abcdefgh:URL_ENCODED_PASSWORD@aws-0-REGION\.pooler\.supabase\.com:6543/,
         },
+        {
+            title: "a key for a model the stack does not have",
+            config: { virtualKeys: [{ alias: "aiterm", models: ["gpt-5"] }] },
+            key: "virtualKeys[0].models[0]",
+            problem: /"gpt-5" is not in the stack's model list \(default\)/,
+            fix: /--path 'virtualKeys\[0\]\.models\[0\]' default/,
+        },
+        {
+            title: "two keys with one alias",
+            config: { virtualKeys: [{ alias: "aiterm" }, { alias: "aiterm" }] },
+            key: "virtualKeys[1].alias",
+            problem: /used by an earlier key/,
+            fix: /aiterm-2/,
+        },
+        {
+            title: "a key budget that is not an amount",
+            config: { virtualKeys: [{ alias: "aiterm", maxBudget: "five" }] },
+            key: "virtualKeys[0].maxBudget",
+            problem: /positive amount/,
+            fix: /virtualKeys\[0\]\.maxBudget' 5/,
+        },
+        {
+            title: "a misspelt key setting",
+            config: { virtualKeys: [{ alias: "aiterm", rpm_limit: 10 }] },
+            key: "virtualKeys[0].rpm_limit",
+            problem: /not a key setting/,
+            fix: /pulumi config rm --path/,
+        },
         { title: "an invalid Space name", config: { spaceName: "my space" }, key: "spaceName", problem: /not a valid Space name/, fix: /spaceName aiterm-litellm/ },
         { title: "an unknown Space visibility", config: { spaceVisibility: "hidden" }, key: "spaceVisibility", problem: /public, protected, private/, fix: /spaceVisibility public/ },
         { title: "a Hub endpoint that is not a URL", config: { hfEndpoint: "huggingface.co" }, key: "hfEndpoint", problem: /not an http\(s\) URL/, fix: /hfEndpoint https:\/\/huggingface\.co/ },
@@ -238,6 +266,27 @@ describe("bad configurations are rejected with the key, the problem and the fix"
         const text = JSON.stringify(problems);
         expect(text).not.toContain(password);
         expect(text).not.toContain(HF);
+    });
+});
+
+describe("virtual keys", () => {
+    it("default to the seed's aiterm key", () => {
+        expect(parseSettings(configOf({ hfToken: HF }), "dev").settings.proxy.virtualKeys).toEqual([
+            { alias: "aiterm", models: ["default"], maxBudget: 5, budgetDuration: "30d" },
+        ]);
+    });
+
+    it("can be none", () => {
+        expect(parseSettings(configOf({ hfToken: HF, virtualKeys: [] }), "dev").settings.proxy.virtualKeys).toEqual([]);
+    });
+
+    it("are not created on a Space of another Hub, whose app address the stack cannot derive", () => {
+        const parsed = parseSettings(
+            configOf({ hfToken: HF, hfEndpoint: "http://127.0.0.1:1234", databaseUrl: "postgresql://u:p@db.example.com:6543/postgres" }),
+            "hfspaces",
+        );
+        expect(parsed.settings.proxy.virtualKeys).toEqual([]);
+        expect(parsed.warnings.join("\n")).toMatch(/virtualKeys: keys are managed on Spaces of https:\/\/huggingface\.co only/);
     });
 });
 

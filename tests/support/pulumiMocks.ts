@@ -216,9 +216,21 @@ function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, unknow
             const imageId = `sha256:${createHash("sha256").update(name).digest("hex")}`;
             return { ...inputs, imageId, repoDigest: name.includes("@") ? name : `${name}@${imageId}` };
         }
+        case "pulumi-nodejs:dynamic:Resource":
+            if (reveal(inputs.resourceKind) === "LiteLLMVirtualKey") {
+                // What /key/generate answers: the raw key, and LiteLLM's hash of it as the id.
+                const key = `sk-${createHash("sha256").update(args.name).digest("base64url").slice(0, 22)}`;
+                return { ...inputs, key, token: createHash("sha256").update(key).digest("hex"), spend: 0 };
+            }
+            return inputs;
         default:
             return inputs;
     }
+}
+
+/** The raw key mockState gives a virtual key resource of that name. */
+export function mockVirtualKey(name: string): string {
+    return `sk-${createHash("sha256").update(name).digest("base64url").slice(0, 22)}`;
 }
 
 /** Resolves an Output in a test (`Output.promise()` is internal). */
