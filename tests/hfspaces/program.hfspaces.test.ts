@@ -35,7 +35,7 @@ class SpaceStack {
             stack: "hfspaces",
             config: this.config,
             secretKeys: ["hfToken", "databaseUrl", "providerKeys"],
-            dynamic: this.engine.register,
+            provision: this.engine.provision,
         });
         this.engine.beginRun();
         this.program = loadProgramNatively<Program>();

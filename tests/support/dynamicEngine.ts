@@ -37,20 +37,28 @@ export class DynamicEngine {
     private readonly providers = new Map<string, pulumi.dynamic.ResourceProvider>();
 
     /**
-     * The mock hook: register one dynamic resource for the current run. A provider failure is
+     * Registers one dynamic resource for the current run (the mocks' `provision` hook). A provider failure is
      * reported through `settle`; the registration itself then never completes, as a failed
      * `pulumi up` stops there (rejecting would leave the SDK's own promises rejected unhandled).
      */
-    readonly register = async (args: pulumi.runtime.MockResourceArgs): Promise<{ id: string; state: Record<string, unknown> }> => {
+    readonly provision = (args: pulumi.runtime.MockResourceArgs): Promise<{ id: string; state: Record<string, unknown> }> | undefined =>
+        args.type === "pulumi-nodejs:dynamic:Resource" ? this.register(args) : undefined;
+
+    private readonly register = async (args: pulumi.runtime.MockResourceArgs): Promise<{ id: string; state: Record<string, unknown> }> => {
         try {
             return await this.registerResource(args.name, reveal<Record<string, unknown>>(args.inputs));
         } catch (error) {
-            const failure = error instanceof Error ? error : new Error(String(error));
-            this.failure ??= failure;
-            this.failureListeners.forEach((listener) => listener(failure));
-            return new Promise<never>(() => undefined);
+            return this.fail(error);
         }
     };
+
+    /** Reports a failed registration to `settle`; the registration never completes. */
+    fail(error: unknown): Promise<never> {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        this.failure ??= failure;
+        this.failureListeners.forEach((listener) => listener(failure));
+        return new Promise<never>(() => undefined);
+    }
 
     beginRun(): void {
         this.registeredThisRun = new Set();

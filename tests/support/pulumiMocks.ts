@@ -101,6 +101,15 @@ interface RegisterResourceRequest {
 
 let optionsSink: Map<string, RecordedOptions> | undefined;
 
+const NO_OPTIONS: RecordedOptions = {
+    retainOnDelete: false,
+    deleteBeforeReplace: false,
+    protect: false,
+    dependencies: [],
+    parent: "",
+    additionalSecretOutputs: [],
+};
+
 /**
  * Taps the mock monitor's registerResource, which sees the request's options, so that tests can
  * assert retainOnDelete, deleteBeforeReplace and dependsOn.
@@ -147,10 +156,13 @@ export interface MockOptions {
     secretKeys?: string[];
     preview?: boolean;
     /**
-     * Handles `pulumi-nodejs:dynamic:Resource` registrations (see dynamicEngine.ts); without it a
-     * dynamic resource's state is its inputs.
+     * Creates resources for real instead of mocking them (see dynamicEngine.ts and
+     * tests/docker/realDockerEngine.ts): return undefined to leave a resource to the mocks.
      */
-    dynamic?: (args: pulumi.runtime.MockResourceArgs) => Promise<{ id: string; state: Record<string, unknown> }>;
+    provision?: (
+        args: pulumi.runtime.MockResourceArgs,
+        options: RecordedOptions,
+    ) => Promise<{ id: string; state: Record<string, unknown> }> | undefined;
 }
 
 export const PROJECT = "aiterm-litellm";
@@ -166,8 +178,9 @@ export function installMocks(options: MockOptions = {}): MockedProgram {
     pulumi.runtime.setMocks(
         {
             async newResource(args: pulumi.runtime.MockResourceArgs) {
-                if (options.dynamic && args.type === "pulumi-nodejs:dynamic:Resource") {
-                    const result = await options.dynamic(args);
+                const provisioned = options.provision?.(args, options_.get(`${args.type}::${args.name}`) ?? NO_OPTIONS);
+                if (provisioned) {
+                    const result = await provisioned;
                     resources.push({ type: args.type, name: args.name, custom: true, inputs: args.inputs, id: result.id });
                     return result;
                 }

@@ -1,0 +1,167 @@
+/**
+ * A minimal client for the Docker Engine API over its unix socket: only the calls the real-Docker
+ * harness needs. Errors carry the engine's message.
+ */
+import { request } from "node:http";
+
+const SOCKET = process.env.DOCKER_SOCKET ?? "/var/run/docker.sock";
+/** API 1.41 is Docker 20.10's (Debian bookworm's docker.io); newer engines accept it too. */
+const API = "/v1.41";
+
+export class DockerApiError extends Error {
+    constructor(
+        readonly status: number,
+        message: string,
+    ) {
+        super(message);
+        this.name = "DockerApiError";
+    }
+}
+
+interface CallOptions {
+    body?: unknown;
+    /** A raw body (tar archives) instead of JSON. */
+    raw?: Buffer;
+    contentType?: string;
+    timeoutMs?: number;
+    /** Resolve with the body as text (logs) instead of parsing it. */
+    text?: boolean;
+}
+
+export function dockerCall<T = unknown>(method: string, path: string, options: CallOptions = {}): Promise<T> {
+    return new Promise((resolve, reject) => {
+        const payload = options.raw ?? (options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body)));
+        const req = request(
+            {
+                socketPath: SOCKET,
+                method,
+                path: `${API}${path}`,
+                headers: payload
+                    ? { "Content-Type": options.contentType ?? "application/json", "Content-Length": payload.length }
+                    : undefined,
+                timeout: options.timeoutMs ?? 120_000,
+            },
+            (res) => {
+                const chunks: Buffer[] = [];
+                res.on("data", (chunk: Buffer) => chunks.push(chunk));
+                res.on("end", () => {
+                    const text = Buffer.concat(chunks).toString("utf8");
+                    const status = res.statusCode ?? 0;
+                    if (status >= 400) {
+                        let message = text;
+                        try {
+                            message = (JSON.parse(text) as { message?: string }).message ?? text;
+                        } catch {
+                            // not JSON: keep the text
+                        }
+                        reject(new DockerApiError(status, `${method} ${path}: HTTP ${status}: ${message.trim()}`));
+                        return;
+                    }
+                    if (options.text) {
+                        resolve(text as T);
+                        return;
+                    }
+                    if (!text) {
+                        resolve(undefined as T);
+                        return;
+                    }
+                    try {
+                        resolve(JSON.parse(text) as T);
+                    } catch {
+                        // Streaming endpoints (image pull) answer JSON lines; the last one says how it ended.
+                        const lines = text.trim().split("\n");
+                        const last = JSON.parse(lines[lines.length - 1]) as { error?: string };
+                        if (last.error) {
+                            reject(new DockerApiError(500, `${method} ${path}: ${last.error}`));
+                        } else {
+                            resolve(lines.map((line) => JSON.parse(line)) as T);
+                        }
+                    }
+                });
+            },
+        );
+        req.on("timeout", () => req.destroy(new Error(`${method} ${path}: no answer from the Docker engine`)));
+        req.on("error", reject);
+        if (payload) {
+            req.write(payload);
+        }
+        req.end();
+    });
+}
+
+export async function dockerIsAvailable(): Promise<boolean> {
+    try {
+        await dockerCall("GET", "/_ping", { timeoutMs: 3000 });
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+export interface ContainerInspect {
+    Id: string;
+    Name: string;
+    RestartCount: number;
+    State: { Status: string; Running: boolean; Pid: number; Health?: { Status: string; Log?: { Output: string }[] } };
+    Config: { Image: string; Env: string[]; Labels: Record<string, string> };
+    HostConfig: { PortBindings: Record<string, { HostIp: string; HostPort: string }[]> | null; RestartPolicy: { Name: string } };
+    NetworkSettings: { Networks: Record<string, { NetworkID: string; Aliases: string[] | null; IPAddress: string }> };
+}
+
+export function inspectContainer(nameOrId: string): Promise<ContainerInspect> {
+    return dockerCall<ContainerInspect>("GET", `/containers/${encodeURIComponent(nameOrId)}/json`);
+}
+
+export async function containerExists(nameOrId: string): Promise<boolean> {
+    try {
+        await inspectContainer(nameOrId);
+        return true;
+    } catch (error) {
+        if (error instanceof DockerApiError && error.status === 404) {
+            return false;
+        }
+        throw error;
+    }
+}
+
+export async function objectExists(kind: "networks" | "volumes" | "images", nameOrId: string): Promise<boolean> {
+    try {
+        await dockerCall("GET", `/${kind}/${encodeURIComponent(nameOrId)}${kind === "images" ? "/json" : ""}`);
+        return true;
+    } catch (error) {
+        if (error instanceof DockerApiError && error.status === 404) {
+            return false;
+        }
+        throw error;
+    }
+}
+
+/** A POSIX tar archive of the given files, as `PUT /containers/{id}/archive` takes it. */
+export function tarArchive(files: { path: string; content: Buffer; mode: number }[]): Buffer {
+    const blocks: Buffer[] = [];
+    for (const file of files) {
+        const header = Buffer.alloc(512);
+        const name = file.path.replace(/^\/+/, "");
+        if (Buffer.byteLength(name) > 100) {
+            throw new Error(`tarArchive: path too long for a plain tar header: ${name}`);
+        }
+        header.write(name, 0, 100, "utf8");
+        header.write(file.mode.toString(8).padStart(7, "0") + "\0", 100, 8, "ascii");
+        header.write("0000000\0", 108, 8, "ascii");
+        header.write("0000000\0", 116, 8, "ascii");
+        header.write(file.content.length.toString(8).padStart(11, "0") + "\0", 124, 12, "ascii");
+        header.write(Math.floor(Date.now() / 1000).toString(8).padStart(11, "0") + "\0", 136, 12, "ascii");
+        header.write("        ", 148, 8, "ascii");
+        header.write("0", 156, 1, "ascii");
+        header.write("ustar\0", 257, 6, "ascii");
+        header.write("00", 263, 2, "ascii");
+        let checksum = 0;
+        for (const byte of header) {
+            checksum += byte;
+        }
+        header.write(checksum.toString(8).padStart(6, "0") + "\0 ", 148, 8, "ascii");
+        blocks.push(header, file.content, Buffer.alloc((512 - (file.content.length % 512)) % 512));
+    }
+    blocks.push(Buffer.alloc(1024));
+    return Buffer.concat(blocks);
+}

@@ -1,0 +1,352 @@
+/**
+ * Creates the `docker:*` resources a program declares as real objects on the local Docker engine,
+ * following @pulumi/docker 5.x's documented semantics, and keeps their state across runs the way
+ * the Pulumi engine would (update in place, replace, delete, retainOnDelete, keepLocally).
+ *
+ * The mapping is deliberately small. An input it does not know how to honour fails the run loudly:
+ * a harness that silently dropped an input would prove nothing about it.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { DynamicEngine } from "../support/dynamicEngine";
+import { RecordedOptions, reveal } from "../support/pulumiMocks";
+import { ContainerInspect, dockerCall, DockerApiError, inspectContainer, tarArchive } from "./dockerApi";
+
+type Inputs = Record<string, unknown>;
+
+interface Entry {
+    type: string;
+    name: string;
+    id: string;
+    inputs: Inputs;
+    outs: Inputs;
+    options: RecordedOptions;
+}
+
+/** Inputs each type supports; anything else is refused. */
+const SUPPORTED: Record<string, readonly string[]> = {
+    "docker:index/remoteImage:RemoteImage": ["name", "keepLocally"],
+    "docker:index/network:Network": ["name", "driver", "internal", "attachable", "labels"],
+    "docker:index/volume:Volume": ["name", "driver", "labels"],
+    "docker:index/container:Container": [
+        "name",
+        "image",
+        "command",
+        "entrypoints",
+        "envs",
+        "uploads",
+        "volumes",
+        "networksAdvanced",
+        "ports",
+        "healthcheck",
+        "restart",
+        "wait",
+        "waitTimeout",
+        "labels",
+    ],
+};
+
+/** docker.Container inputs that update in place (the provider's non-ForceNew ones we support). */
+const CONTAINER_IN_PLACE = ["restart", "wait", "waitTimeout"];
+const REMOTE_IMAGE_IN_PLACE = ["keepLocally"];
+
+export interface ProvisionLog {
+    resource: string;
+    action: "create" | "update" | "replace" | "delete" | "retain";
+}
+
+export class RealDockerEngine {
+    readonly state = new Map<string, Entry>();
+    readonly log: ProvisionLog[] = [];
+    private registeredThisRun = new Set<string>();
+
+    /** @param dynamic handles the program's dynamic resources (virtual keys) and collects failures. */
+    constructor(readonly dynamic: DynamicEngine) {}
+
+    readonly provision = (args: pulumi.runtime.MockResourceArgs, options: RecordedOptions) => {
+        if (args.type.startsWith("docker:")) {
+            return this.register(args, options).catch((error: unknown) => this.dynamic.fail(error));
+        }
+        return this.dynamic.provision(args);
+    };
+
+    beginRun(): void {
+        this.registeredThisRun = new Set();
+        this.dynamic.beginRun();
+    }
+
+    async finishRun(): Promise<void> {
+        await this.dynamic.finishRun();
+        for (const entry of [...this.state.values()].reverse()) {
+            if (!this.registeredThisRun.has(entry.name)) {
+                await this.remove(entry);
+            }
+        }
+    }
+
+    /** `pulumi destroy`: dynamic resources first (they talk to the proxy), then Docker's, newest first. */
+    async destroy(): Promise<void> {
+        await this.dynamic.destroy();
+        for (const entry of [...this.state.values()].reverse()) {
+            await this.remove(entry);
+        }
+    }
+
+    containerOf(namePart: string): Entry {
+        const matches = [...this.state.values()].filter((e) => e.type === "docker:index/container:Container" && e.name.includes(namePart));
+        if (matches.length !== 1) {
+            throw new Error(`expected one container resource named *${namePart}*, found ${matches.length}`);
+        }
+        return matches[0];
+    }
+
+    private async register(args: pulumi.runtime.MockResourceArgs, options: RecordedOptions): Promise<{ id: string; state: Inputs }> {
+        const inputs = reveal<Inputs>(args.inputs);
+        const supported = SUPPORTED[args.type];
+        if (!supported) {
+            throw new Error(`the real-Docker harness does not support ${args.type} (resource ${args.name})`);
+        }
+        const unsupported = Object.keys(inputs).filter((key) => !supported.includes(key) && inputs[key] !== undefined);
+        if (unsupported.length > 0) {
+            throw new Error(`the real-Docker harness cannot honour ${args.type} input(s) ${unsupported.join(", ")} of ${args.name}`);
+        }
+        this.registeredThisRun.add(args.name);
+        const existing = this.state.get(args.name);
+        if (existing) {
+            const changed = Object.keys({ ...existing.inputs, ...inputs }).filter(
+                (key) => JSON.stringify(existing.inputs[key]) !== JSON.stringify(inputs[key]),
+            );
+            if (changed.length === 0) {
+                existing.options = options;
+                return { id: existing.id, state: existing.outs };
+            }
+            const inPlace = args.type === "docker:index/container:Container" ? CONTAINER_IN_PLACE : args.type === "docker:index/remoteImage:RemoteImage" ? REMOTE_IMAGE_IN_PLACE : [];
+            if (changed.every((key) => inPlace.includes(key))) {
+                await this.update(existing, inputs);
+                existing.options = options;
+                this.log.push({ resource: args.name, action: "update" });
+                return { id: existing.id, state: existing.outs };
+            }
+            this.log.push({ resource: args.name, action: "replace" });
+            if (options.deleteBeforeReplace) {
+                await this.remove(existing, false);
+                return this.create(args.type, args.name, inputs, options);
+            }
+            const created = await this.create(args.type, args.name, inputs, options);
+            await this.remove(existing, false);
+            return created;
+        }
+        this.log.push({ resource: args.name, action: "create" });
+        return this.create(args.type, args.name, inputs, options);
+    }
+
+    private async create(type: string, name: string, inputs: Inputs, options: RecordedOptions): Promise<{ id: string; state: Inputs }> {
+        let id: string;
+        let outs: Inputs = { ...inputs };
+        switch (type) {
+            case "docker:index/remoteImage:RemoteImage": {
+                const reference = String(inputs.name);
+                await dockerCall("POST", `/images/create?fromImage=${encodeURIComponent(reference)}`, { timeoutMs: 600_000 });
+                const image = await dockerCall<{ Id: string; RepoDigests: string[] }>("GET", `/images/${encodeURIComponent(reference)}/json`);
+                id = image.Id;
+                outs = { ...inputs, imageId: image.Id, repoDigest: image.RepoDigests[0] ?? reference };
+                break;
+            }
+            case "docker:index/network:Network": {
+                const created = await dockerCall<{ Id: string }>("POST", "/networks/create", {
+                    body: {
+                        Name: inputs.name,
+                        Driver: inputs.driver ?? "bridge",
+                        Internal: inputs.internal === true,
+                        Attachable: inputs.attachable === true,
+                        CheckDuplicate: true,
+                        Labels: labelsOf(inputs.labels),
+                    },
+                });
+                id = created.Id;
+                break;
+            }
+            case "docker:index/volume:Volume": {
+                // Creating a volume whose name exists returns the existing one, as the provider's create does.
+                const volume = await dockerCall<{ Name: string }>("POST", "/volumes/create", {
+                    body: { Name: inputs.name, Driver: inputs.driver ?? "local", Labels: labelsOf(inputs.labels) },
+                });
+                id = volume.Name;
+                break;
+            }
+            case "docker:index/container:Container":
+                id = await createContainer(inputs);
+                break;
+            default:
+                throw new Error(`unreachable: ${type}`);
+        }
+        const entry: Entry = { type, name, id, inputs, outs: { ...outs, id }, options };
+        this.state.set(name, entry);
+        return { id, state: entry.outs };
+    }
+
+    private async update(entry: Entry, inputs: Inputs): Promise<void> {
+        if (entry.type === "docker:index/container:Container" && inputs.restart !== entry.inputs.restart) {
+            await dockerCall("POST", `/containers/${entry.id}/update`, { body: { RestartPolicy: { Name: inputs.restart ?? "no" } } });
+        }
+        entry.inputs = inputs;
+        entry.outs = { ...entry.outs, ...inputs };
+    }
+
+    private async remove(entry: Entry, forget = true): Promise<void> {
+        if (entry.options.retainOnDelete) {
+            // retainOnDelete: Pulumi forgets the object but leaves it where it is.
+            this.log.push({ resource: entry.name, action: "retain" });
+        } else {
+            this.log.push({ resource: entry.name, action: "delete" });
+            await ignoreMissing(async () => {
+                switch (entry.type) {
+                    case "docker:index/container:Container":
+                        await dockerCall("DELETE", `/containers/${entry.id}?force=true&v=true`);
+                        break;
+                    case "docker:index/network:Network":
+                        await dockerCall("DELETE", `/networks/${entry.id}`);
+                        break;
+                    case "docker:index/volume:Volume":
+                        await dockerCall("DELETE", `/volumes/${encodeURIComponent(entry.id)}`);
+                        break;
+                    case "docker:index/remoteImage:RemoteImage":
+                        if (entry.inputs.keepLocally !== true) {
+                            await dockerCall("DELETE", `/images/${entry.id}`);
+                        }
+                        break;
+                }
+            });
+        }
+        if (forget && this.state.get(entry.name) === entry) {
+            this.state.delete(entry.name);
+        }
+    }
+}
+
+async function ignoreMissing(action: () => Promise<void>): Promise<void> {
+    try {
+        await action();
+    } catch (error) {
+        if (!(error instanceof DockerApiError && error.status === 404)) {
+            throw error;
+        }
+    }
+}
+
+function labelsOf(labels: unknown): Record<string, string> {
+    return Object.fromEntries(((labels as { label: string; value: string }[] | undefined) ?? []).map((l) => [l.label, l.value]));
+}
+
+/** "1s", "5s", "2m", "500ms" → nanoseconds, as the Engine API wants durations. */
+export function durationNs(value: unknown): number | undefined {
+    if (value === undefined) {
+        return undefined;
+    }
+    const match = /^([0-9]+)(ms|s|m|h)$/.exec(String(value));
+    if (!match) {
+        throw new Error(`the real-Docker harness cannot parse the duration "${String(value)}"`);
+    }
+    const unit = { ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 }[match[2] as "ms" | "s" | "m" | "h"];
+    return Number(match[1]) * unit;
+}
+
+interface Upload {
+    file: string;
+    content?: string;
+    contentBase64?: string;
+    executable?: boolean;
+    permissions?: string;
+}
+
+/**
+ * As the docker provider does it: create, connect every further network, upload files, start;
+ * then, with `wait`, poll until healthy (failing on unhealthy, exit or timeout).
+ */
+async function createContainer(inputs: Inputs): Promise<string> {
+    const networks = (inputs.networksAdvanced as { name: string; aliases?: string[] }[] | undefined) ?? [];
+    const ports = (inputs.ports as { internal: number; external?: number; ip?: string; protocol?: string }[] | undefined) ?? [];
+    const volumes = (inputs.volumes as { volumeName?: string; containerPath: string; readOnly?: boolean; hostPath?: string }[] | undefined) ?? [];
+    const healthcheck = inputs.healthcheck as { tests: string[]; interval?: string; timeout?: string; startPeriod?: string; retries?: number; startInterval?: string } | undefined;
+    if (healthcheck?.startInterval) {
+        throw new Error("the real-Docker harness refuses healthcheck.startInterval: Docker 20.10 ignores it (it came in Docker 25)");
+    }
+    if (volumes.some((v) => v.hostPath)) {
+        throw new Error("the real-Docker harness does not support host bind mounts");
+    }
+    const exposed = Object.fromEntries(ports.map((p) => [`${p.internal}/${p.protocol ?? "tcp"}`, {}]));
+    const bindings = Object.fromEntries(
+        ports.map((p) => [`${p.internal}/${p.protocol ?? "tcp"}`, [{ HostIp: p.ip ?? "0.0.0.0", HostPort: String(p.external ?? "") }]]),
+    );
+    const [first, ...others] = networks;
+    const created = await dockerCall<{ Id: string }>("POST", `/containers/create?name=${encodeURIComponent(String(inputs.name))}`, {
+        body: {
+            Image: inputs.image,
+            Cmd: inputs.command,
+            Entrypoint: inputs.entrypoints,
+            Env: inputs.envs ?? [],
+            Labels: labelsOf(inputs.labels),
+            ExposedPorts: exposed,
+            Healthcheck: healthcheck
+                ? {
+                      Test: healthcheck.tests,
+                      Interval: durationNs(healthcheck.interval),
+                      Timeout: durationNs(healthcheck.timeout),
+                      StartPeriod: durationNs(healthcheck.startPeriod),
+                      Retries: healthcheck.retries,
+                  }
+                : undefined,
+            HostConfig: {
+                PortBindings: bindings,
+                RestartPolicy: { Name: inputs.restart ?? "no" },
+                Mounts: volumes.map((v) => ({ Type: "volume", Source: v.volumeName, Target: v.containerPath, ReadOnly: v.readOnly === true })),
+                NetworkMode: first?.name ?? "bridge",
+            },
+            NetworkingConfig: first ? { EndpointsConfig: { [first.name]: { Aliases: first.aliases ?? [] } } } : undefined,
+        },
+    });
+    const id = created.Id;
+    for (const network of others) {
+        await dockerCall("POST", `/networks/${encodeURIComponent(network.name)}/connect`, {
+            body: { Container: id, EndpointConfig: { Aliases: network.aliases ?? [] } },
+        });
+    }
+    const uploads = (inputs.uploads as Upload[] | undefined) ?? [];
+    if (uploads.length > 0) {
+        const archive = tarArchive(
+            uploads.map((u) => ({
+                path: u.file,
+                content: u.contentBase64 !== undefined ? Buffer.from(u.contentBase64, "base64") : Buffer.from(u.content ?? "", "utf8"),
+                mode: u.permissions ? parseInt(u.permissions, 8) : u.executable ? 0o744 : 0o644,
+            })),
+        );
+        await dockerCall("PUT", `/containers/${id}/archive?path=/`, { raw: archive, contentType: "application/x-tar" });
+    }
+    await dockerCall("POST", `/containers/${id}/start`);
+    if (inputs.wait === true) {
+        await waitUntilHealthy(id, String(inputs.name), Number(inputs.waitTimeout ?? 60));
+    }
+    return id;
+}
+
+async function waitUntilHealthy(id: string, name: string, timeoutSeconds: number): Promise<void> {
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    let last: ContainerInspect | undefined;
+    while (Date.now() < deadline) {
+        last = await inspectContainer(id);
+        if (!last.State.Health) {
+            throw new Error(`container ${name}: wait is set but the container has no healthcheck`);
+        }
+        if (last.State.Health.Status === "healthy") {
+            return;
+        }
+        if (last.State.Health.Status === "unhealthy" || (!last.State.Running && last.State.Status === "exited")) {
+            break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const logs = await dockerCall<string>("GET", `/containers/${id}/logs?stdout=true&stderr=true&tail=20`, { text: true }).catch(() => "");
+    const output = last?.State.Health?.Log?.map((l) => l.Output.trim()).slice(-2).join(" | ");
+    throw new Error(
+        `container ${name} did not become healthy within ${timeoutSeconds} s (state ${last?.State.Status}, health ${last?.State.Health?.Status}; last check: ${output}); logs: ${logs.replace(/[^\x20-\x7e\n]/g, "").slice(-1500)}`,
+    );
+}
