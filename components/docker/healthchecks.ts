@@ -2,11 +2,9 @@ import * as docker from "@pulumi/docker";
 
 /**
  * Docker runs the first check one interval after start (engines before 25 ignore
- * `start_interval`), so the interval bounds how late `pulumi up` notices a healthy container.
- * Both checks are cheap (pg_isready, one python3 request), so a short interval costs little.
+ * `start_interval`), so the interval bounds how late `pulumi up` notices a healthy container,
+ * and every check costs a process start for as long as the container runs.
  */
-export const HEALTHCHECK_INTERVAL = "1s";
-
-export function containerHealthcheck(test: string[]): docker.types.input.ContainerHealthcheck {
-    return { tests: test, interval: HEALTHCHECK_INTERVAL, timeout: "5s", retries: 5, startPeriod: "120s" };
+export function containerHealthcheck(test: string[], interval: string): docker.types.input.ContainerHealthcheck {
+    return { tests: test, interval, timeout: "5s", retries: 5, startPeriod: "120s" };
 }

@@ -51,7 +51,9 @@ const REMOTE_IMAGE_IN_PLACE = ["keepLocally"];
 
 export interface ProvisionLog {
     resource: string;
-    action: "create" | "update" | "replace" | "delete" | "retain";
+    action: "create" | "update" | "replace" | "delete" | "retain" | "created";
+    /** performance.now() when it was logged. */
+    at: number;
 }
 
 export class RealDockerEngine {
@@ -123,10 +125,10 @@ export class RealDockerEngine {
             if (changed.every((key) => inPlace.includes(key))) {
                 await this.update(existing, inputs);
                 existing.options = options;
-                this.log.push({ resource: args.name, action: "update" });
+                this.log.push({ resource: args.name, action: "update", at: performance.now() });
                 return { id: existing.id, state: existing.outs };
             }
-            this.log.push({ resource: args.name, action: "replace" });
+            this.log.push({ resource: args.name, action: "replace", at: performance.now() });
             if (options.deleteBeforeReplace) {
                 await this.remove(existing, false);
                 return this.create(args.type, args.name, inputs, options);
@@ -135,8 +137,10 @@ export class RealDockerEngine {
             await this.remove(existing, false);
             return created;
         }
-        this.log.push({ resource: args.name, action: "create" });
-        return this.create(args.type, args.name, inputs, options);
+        this.log.push({ resource: args.name, action: "create", at: performance.now() });
+        const created = await this.create(args.type, args.name, inputs, options);
+        this.log.push({ resource: args.name, action: "created", at: performance.now() });
+        return created;
     }
 
     private async create(type: string, name: string, inputs: Inputs, options: RecordedOptions): Promise<{ id: string; state: Inputs }> {
@@ -195,9 +199,9 @@ export class RealDockerEngine {
     private async remove(entry: Entry, forget = true): Promise<void> {
         if (entry.options.retainOnDelete) {
             // retainOnDelete: Pulumi forgets the object but leaves it where it is.
-            this.log.push({ resource: entry.name, action: "retain" });
+            this.log.push({ resource: entry.name, action: "retain", at: performance.now() });
         } else {
-            this.log.push({ resource: entry.name, action: "delete" });
+            this.log.push({ resource: entry.name, action: "delete", at: performance.now() });
             await ignoreMissing(async () => {
                 switch (entry.type) {
                     case "docker:index/container:Container":
