@@ -5,40 +5,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
 import { referencedEnvironment } from "../config/proxyConfig";
+import { HF_TOKEN, OPENAI_KEY, Program, runDevProgram } from "./support/devProgram";
 import { installMocks, isSecretValue, MockedProgram, mockVirtualKey, plainStrings, RecordedResource, reveal, valueOf } from "./support/pulumiMocks";
 
-const HF_TOKEN = "hf_testtokenvalue0123456789abcdef";
-const OPENAI_KEY = "sk-openai-test-value-0123456789";
-
-type Program = typeof import("../index");
-
-async function runProgram(config: Record<string, string> = {}): Promise<{ mocked: MockedProgram; program: Program }> {
-    vi.resetModules();
-    const mocked = installMocks({
-        stack: "dev",
-        config: {
-            hfToken: HF_TOKEN,
-            providerKeys: JSON.stringify({ OPENAI_API_KEY: OPENAI_KEY }),
-            models: JSON.stringify([
-                { name: "default", model: "huggingface/Qwen/Qwen2.5-Coder-0.5B-Instruct", apiKeyEnv: "HF_TOKEN" },
-                { name: "openai", model: "openai/gpt-4o-mini", apiKeyEnv: "OPENAI_API_KEY" },
-            ]),
-            ...config,
-        },
-        secretKeys: ["hfToken", "providerKeys"],
-    });
-    const program: Program = await import("../index");
-    await Promise.all([
-        valueOf(program.url),
-        valueOf(program.chatCompletionsEndpoint),
-        valueOf(program.masterKey),
-        valueOf(program.aitermSetup),
-        valueOf(program.dashboardPassword),
-    ]);
-    // Let the last registrations (component outputs) settle.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    return { mocked, program };
-}
+const runProgram = runDevProgram;
 
 const CONTAINER = "docker:index/container:Container";
 const proxyOf = (m: MockedProgram) => m.one(CONTAINER, "proxy");

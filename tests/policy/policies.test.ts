@@ -5,7 +5,7 @@
  */
 import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import type { Policy, ResourceValidationArgs } from "@pulumi/policy";
-import { beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
     databasePublishesNoPort,
     environmentsAreSecret,
@@ -15,46 +15,19 @@ import {
     proxyBoundToLoopback,
     spaceNotPrivate,
 } from "../../policy/policies";
-import { installMocks, isSecretValue, MockedProgram, PROJECT, RecordedResource, reveal, valueOf } from "../support/pulumiMocks";
+import { runDevProgram } from "../support/devProgram";
+import { isSecretValue, MockedProgram, PROJECT, RecordedResource, reveal } from "../support/pulumiMocks";
 import { AnalyzedResource, analyze, Diagnostic, remediate } from "./policyServer";
 import { renderDockerfile } from "../../components/hfspaces/spaceFiles";
 import { PINNED_LITELLM_IMAGE, secretValue, SPACE_MASTER_KEY, spaceResourcesByHand } from "./spaceResources";
 
-const HF_TOKEN = "hf_testtokenvalue0123456789abcdef";
-const OPENAI_KEY = "sk-openai-test-value-0123456789";
 const STACK = "dev";
 const CONTAINER = "docker:index/container:Container";
 const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
 const DIGEST = `sha256:${"0123456789abcdef".repeat(4)}`;
 
-type Program = typeof import("../../index");
-
 async function runProgram(config: Record<string, string> = {}): Promise<MockedProgram> {
-    vi.resetModules();
-    const mocked = installMocks({
-        stack: STACK,
-        config: {
-            hfToken: HF_TOKEN,
-            providerKeys: JSON.stringify({ OPENAI_API_KEY: OPENAI_KEY }),
-            models: JSON.stringify([
-                { name: "default", model: "huggingface/Qwen/Qwen2.5-Coder-0.5B-Instruct", apiKeyEnv: "HF_TOKEN" },
-                { name: "openai", model: "openai/gpt-4o-mini", apiKeyEnv: "OPENAI_API_KEY" },
-            ]),
-            ...config,
-        },
-        secretKeys: ["hfToken", "providerKeys"],
-    });
-    const program: Program = await import("../../index");
-    await Promise.all([
-        valueOf(program.url),
-        valueOf(program.chatCompletionsEndpoint),
-        valueOf(program.masterKey),
-        valueOf(program.aitermSetup),
-        valueOf(program.dashboardPassword),
-    ]);
-    // Let the last registrations (component outputs) settle.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    return mocked;
+    return (await runDevProgram(config)).mocked;
 }
 
 /** `urn:pulumi:<stack>::<project>::<parent types>$<type>::<name>`, as the engine names the resource. */

@@ -29,3 +29,15 @@ export function connectionChanged(olds: HubConnectionInputs, news: HubConnection
 
 /** What a read returns for a resource that no longer exists: Pulumi drops it from the state. */
 export const GONE: { id: string } = { id: "" };
+
+/**
+ * For a read of something inside a Space: a client, or undefined when there is no state or the
+ * Space itself is gone (then so is everything in it, and the read returns GONE).
+ */
+export async function clientForExistingSpace(props: (HubConnectionInputs & { spaceId: string }) | undefined): Promise<HubClient | undefined> {
+    if (!props) {
+        return undefined;
+    }
+    const hub = hubClientFor(props);
+    return (await hub.spaceInfo(props.spaceId)) ? hub : undefined;
+}

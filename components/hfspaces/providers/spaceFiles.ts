@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isHubError } from "../hub";
 import { changedFiles, digestOf, gitBlobSha1 } from "../spaceFiles";
-import { connectionChanged, GONE, HubConnectionInputs, hubClientFor } from "./hubConnection";
+import { clientForExistingSpace, connectionChanged, GONE, HubConnectionInputs, hubClientFor } from "./hubConnection";
 
 export interface SpaceFilesInputs extends HubConnectionInputs {
     resourceKind: "HuggingFaceSpaceFiles";
@@ -76,11 +76,8 @@ export const spaceFilesProvider: pulumi.dynamic.ResourceProvider<SpaceFilesInput
 
     /** Sees files edited or deleted on the Hub: their oids then differ and the next up commits them. */
     async read(id, props) {
-        if (!props) {
-            return GONE;
-        }
-        const hub = hubClientFor(props);
-        if (!(await hub.spaceInfo(props.spaceId))) {
+        const hub = await clientForExistingSpace(props);
+        if (!hub || !props) {
             return GONE;
         }
         const remote = await hub.fileOids(props.spaceId);

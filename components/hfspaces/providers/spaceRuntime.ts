@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { deriveSubdomain, spaceAppUrl } from "../spaceFiles";
-import { connectionChanged, GONE, HubConnectionInputs, hubClientFor } from "./hubConnection";
+import { clientForExistingSpace, connectionChanged, GONE, HubConnectionInputs, hubClientFor } from "./hubConnection";
 
 export interface SpaceRuntimeInputs extends HubConnectionInputs {
     resourceKind: "HuggingFaceSpaceRuntime";
@@ -89,11 +89,8 @@ export const spaceRuntimeProvider: pulumi.dynamic.ResourceProvider<SpaceRuntimeI
     },
 
     async read(id, props) {
-        if (!props) {
-            return GONE;
-        }
-        const hub = hubClientFor(props);
-        if (!(await hub.spaceInfo(props.spaceId))) {
+        const hub = await clientForExistingSpace(props);
+        if (!hub || !props) {
             return GONE;
         }
         const runtime = await hub.runtime(props.spaceId);

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { digestOf } from "../spaceFiles";
-import { connectionChanged, GONE, HubConnectionInputs, hubClientFor } from "./hubConnection";
+import { clientForExistingSpace, connectionChanged, GONE, HubConnectionInputs, hubClientFor } from "./hubConnection";
 
 export interface SpaceSettingsInputs extends HubConnectionInputs {
     resourceKind: "HuggingFaceSpaceSettings";
@@ -117,11 +117,8 @@ export const spaceSettingsProvider: pulumi.dynamic.ResourceProvider<SpaceSetting
      * updatedAt: either way its digest is dropped, so the next `pulumi up` writes it again.
      */
     async read(id, props) {
-        if (!props) {
-            return GONE;
-        }
-        const hub = hubClientFor(props);
-        if (!(await hub.spaceInfo(props.spaceId))) {
+        const hub = await clientForExistingSpace(props);
+        if (!hub || !props) {
             return GONE;
         }
         const [secrets, variables] = await Promise.all([hub.listSecrets(props.spaceId), hub.listVariables(props.spaceId)]);
