@@ -74,7 +74,7 @@ class DevStack {
         installMocks({ stack: STACK, config: this.config, secretKeys: ["hfToken"], provision: this.docker.provision });
         this.docker.beginRun();
         this.program = loadProgramNatively<Program>();
-        await this.dynamic.settle([this.program.url, this.program.aitermSetup, this.program.virtualKeys as pulumi.Output<unknown>], 240_000);
+        await this.dynamic.settle([this.program.url, this.program.aitermSetup, this.program.virtualKeys as pulumi.Output<unknown>], 150_000);
         await this.docker.finishRun();
         return this.program;
     }
@@ -153,7 +153,7 @@ async function crash(container: string): Promise<number> {
     return before.RestartCount;
 }
 
-describe.runIf(ready)("the dev stack on a real Docker engine", { timeout: 300_000 }, () => {
+describe.runIf(ready)("the dev stack on a real Docker engine", { timeout: 180_000 }, () => {
     let stack: DevStack;
     let issuedKey: string;
 

@@ -19,7 +19,7 @@ import { runDevProgram } from "../support/devProgram";
 import { isSecretValue, MockedProgram, PROJECT, RecordedResource, reveal } from "../support/pulumiMocks";
 import { AnalyzedResource, analyze, Diagnostic, remediate } from "./policyServer";
 import { renderDockerfile } from "../../components/hfspaces/spaceFiles";
-import { PINNED_LITELLM_IMAGE, secretValue, SPACE_MASTER_KEY, spaceResourcesByHand } from "./spaceResources";
+import { captureSpaceResources, PINNED_LITELLM_IMAGE, secretValue, spaceResources } from "./spaceResources";
 
 const STACK = "dev";
 const CONTAINER = "docker:index/container:Container";
@@ -77,6 +77,7 @@ function imageNamed(part: string): AnalyzedResource {
 }
 
 beforeAll(async () => {
+    await captureSpaceResources();
     mocked = await runProgram();
     stack = mocked.resources.map((r) => toAnalyzed(mocked, r));
     proxy = toAnalyzed(mocked, mocked.one(CONTAINER, "proxy"));
@@ -192,17 +193,17 @@ describe("images-pinned-by-digest", () => {
     });
 
     it("fails on a Space Dockerfile whose FROM is not pinned, and passes a pinned multi-stage one", async () => {
-        const rolling = spaceResourcesByHand({ dockerfile: renderDockerfile("ghcr.io/berriai/litellm-database:main-latest") }).files;
+        const rolling = spaceResources({ dockerfile: renderDockerfile("ghcr.io/berriai/litellm-database:main-latest") }).files;
         const [violation, ...more] = await analyze([imagesPinnedByDigest], [rolling]);
         expect(more).toEqual([]);
-        expect(violation.message).toContain('HuggingFaceSpaceFiles "litellm-space-files" uploads a Dockerfile whose `FROM ghcr.io/berriai/litellm-database:main-latest`');
+        expect(violation.message).toContain('HuggingFaceSpaceFiles "space-files" uploads a Dockerfile whose `FROM ghcr.io/berriai/litellm-database:main-latest`');
         expect(violation.message).toContain("rolling tag");
         expect(violation.message).toContain("no @sha256 digest");
         expect(violation.message).toContain("pulumi config set litellmImage");
 
         const multiStage = [`FROM --platform=linux/amd64 ${PINNED_LITELLM_IMAGE} AS base`, "FROM base", "FROM scratch AS empty", ""].join("\n");
-        expect(await analyze([imagesPinnedByDigest], [spaceResourcesByHand({ dockerfile: multiStage }).files])).toEqual([]);
-        expect(await analyze([imagesPinnedByDigest], Object.values(spaceResourcesByHand()))).toEqual([]);
+        expect(await analyze([imagesPinnedByDigest], [spaceResources({ dockerfile: multiStage }).files])).toEqual([]);
+        expect(await analyze([imagesPinnedByDigest], Object.values(spaceResources()))).toEqual([]);
     });
 });
 
@@ -273,22 +274,21 @@ describe("master-key-has-sk-prefix", () => {
     });
 
     it("checks the Space's LITELLM_MASTER_KEY secret the same way", async () => {
-        expect(await analyze([masterKeyHasSkPrefix], Object.values(spaceResourcesByHand()))).toEqual([]);
-        const { settings } = spaceResourcesByHand({ secrets: { LITELLM_MASTER_KEY: "0123456789abcdef0123456789abcdef" } });
+        expect(await analyze([masterKeyHasSkPrefix], Object.values(spaceResources()))).toEqual([]);
+        const { settings } = spaceResources({ secrets: { LITELLM_MASTER_KEY: "0123456789abcdef0123456789abcdef" } });
         const [violation] = await analyze([masterKeyHasSkPrefix], [settings]);
-        expect(violation.message).toContain('HuggingFaceSpaceSettings "litellm-space-settings" sets a LITELLM_MASTER_KEY in the Space\'s secrets');
+        expect(violation.message).toContain('HuggingFaceSpaceSettings "space-settings" sets a LITELLM_MASTER_KEY in the Space\'s secrets');
         expect(violation.message).not.toContain("0123456789abcdef0123456789abcdef");
-        expect(violation.message).not.toContain(SPACE_MASTER_KEY);
-        expect(await analyze([masterKeyHasSkPrefix], [spaceResourcesByHand({ secretsInput: secretValue(unknownValue) }).settings])).toEqual([]);
+        expect(await analyze([masterKeyHasSkPrefix], [spaceResources({ secretsInput: secretValue(unknownValue) }).settings])).toEqual([]);
     });
 });
 
 describe("space-not-private", () => {
     it("warns (advisory) that aiterm cannot reach a private Space, with the spaceVisibility fix", async () => {
-        const [violation, ...more] = await analyze([spaceNotPrivate], [spaceResourcesByHand({ visibility: "private" }).repository]);
+        const [violation, ...more] = await analyze([spaceNotPrivate], [spaceResources({ visibility: "private" }).repository]);
         expect(more).toEqual([]);
         expect(violation.enforcementLevel).toBe("advisory");
-        expect(violation.message).toContain('HuggingFaceSpaceRepository "litellm-space-repository" is private');
+        expect(violation.message).toContain('HuggingFaceSpaceRepository "space-repository" is private');
         expect(violation.message).toContain("aiterm sends only its LiteLLM key");
         expect(violation.message).toContain("pulumi config set spaceVisibility public");
         expect(violation.message).toContain("pulumi config set spaceVisibility protected");
@@ -296,7 +296,7 @@ describe("space-not-private", () => {
 
     it("passes public and protected Spaces", async () => {
         for (const visibility of ["public", "protected"] as const) {
-            expect(await analyze([spaceNotPrivate], Object.values(spaceResourcesByHand({ visibility })))).toEqual([]);
+            expect(await analyze([spaceNotPrivate], Object.values(spaceResources({ visibility })))).toEqual([]);
         }
     });
 });

@@ -1,25 +1,21 @@
 /**
- * The hfspaces stack's Space resources, BUILT BY HAND (the Space program was not finished when
- * the pack was written). They carry the inputs its dynamic providers declare (`resourceKind`,
- * `visibility`, `files`, `secrets`: typed below against the providers' own input interfaces, so a
- * rename fails the type-check) in the engine's wire form: type `pulumi-nodejs:dynamic:Resource`,
- * the serialized provider in `__provider`, secrets wrapped.
- *
- * When the Space program exists, replace the body of `spaceResourcesByHand` with a run of the
- * real program under the mocks for stack `hfspaces` (as policies.test.ts does for `dev`) and
- * keep the overrides as edits of its captured inputs.
+ * The hfspaces stack's Space resources as the policy analyzer sees them, captured from a real run
+ * of the program for stack `hfspaces` (loaded as `pulumi up` loads it, its providers driven against
+ * the fake Hub): type `pulumi-nodejs:dynamic:Resource`, the serialized provider in `__provider`,
+ * secrets wrapped. Broken variants are edits of those captured inputs.
  */
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
-import { renderDockerfile } from "../../components/hfspaces/spaceFiles";
-import type { SpaceFilesInputs } from "../../components/hfspaces/providers/spaceFiles";
+import type * as pulumi from "@pulumi/pulumi";
 import type { SpaceRepositoryInputs } from "../../components/hfspaces/providers/spaceRepository";
-import type { SpaceSettingsInputs } from "../../components/hfspaces/providers/spaceSettings";
+import { startFakeHub } from "../fakes/huggingFaceHub";
+import { DynamicEngine } from "../support/dynamicEngine";
+import { loadProgramNatively } from "../support/nativeProgram";
+import { installMocks, reveal } from "../support/pulumiMocks";
 import type { AnalyzedResource } from "./policyServer";
 
 const DYNAMIC_RESOURCE = "pulumi-nodejs:dynamic:Resource";
 const STACK = "hfspaces";
 const PROJECT = "aiterm-litellm";
-export const SPACE_MASTER_KEY = "sk-space0123456789abcdefghijklmnopqrstuvwxyz";
 export const PINNED_LITELLM_IMAGE =
     "ghcr.io/berriai/litellm-database:v1.104.0@sha256:5a9ff0fd7177372f2ccd8949cb121f67e281f4d13d026af51f9c096c0626f50a";
 
@@ -38,48 +34,64 @@ export interface SpaceOverrides {
     secretsInput?: unknown;
 }
 
-function dynamicResource(name: string, inputs: Record<string, unknown>): AnalyzedResource {
-    return {
-        type: DYNAMIC_RESOURCE,
-        name,
-        urn: `urn:pulumi:${STACK}::${PROJECT}::${DYNAMIC_RESOURCE}::${name}`,
-        inputs: { __provider: "exports.handler = __f0; /* serialized provider */", ...inputs },
-    };
+type SpaceResources = { repository: AnalyzedResource; files: AnalyzedResource; settings: AnalyzedResource };
+
+let captured: SpaceResources | undefined;
+
+/** Runs the hfspaces program once against a fake Hub and keeps its Space resources' inputs. */
+export async function captureSpaceResources(): Promise<void> {
+    if (captured) {
+        return;
+    }
+    const token = "hf_policycapturetoken0000000000000";
+    const hub = await startFakeHub({ users: [{ name: "aiterm-user", plan: "pro", tokens: [{ token, role: "write" }] }] });
+    try {
+        const engine = new DynamicEngine();
+        const mocked = installMocks({
+            stack: STACK,
+            config: { hfToken: token, databaseUrl: "postgresql://u:p@db.example.com:6543/postgres", hfEndpoint: hub.url, spacePollIntervalSeconds: "0" },
+            secretKeys: ["hfToken", "databaseUrl"],
+            provision: engine.provision,
+        });
+        engine.beginRun();
+        const program = loadProgramNatively<{ url: pulumi.Output<string> }>();
+        await engine.settle([program.url]);
+        await engine.finishRun();
+        const byKind = (kind: string): AnalyzedResource => {
+            const resource = mocked.byType(DYNAMIC_RESOURCE).find((r) => reveal<{ resourceKind: string }>(r.inputs).resourceKind === kind);
+            if (!resource) {
+                throw new Error(`the hfspaces program declared no ${kind}`);
+            }
+            return { type: DYNAMIC_RESOURCE, name: resource.name, urn: `urn:pulumi:${STACK}::${PROJECT}::${DYNAMIC_RESOURCE}::${resource.name}`, inputs: resource.inputs };
+        };
+        captured = {
+            repository: byKind("HuggingFaceSpaceRepository"),
+            files: byKind("HuggingFaceSpaceFiles"),
+            settings: byKind("HuggingFaceSpaceSettings"),
+        };
+    } finally {
+        await hub.close();
+    }
 }
 
-/** The Space's repository, its files (Dockerfile) and its settings (secrets), as the analyzer sees them. */
-export function spaceResourcesByHand(overrides: SpaceOverrides = {}): { repository: AnalyzedResource; files: AnalyzedResource; settings: AnalyzedResource } {
-    return {
-        repository: dynamicResource("litellm-space-repository", {
-            ...({
-                resourceKind: "HuggingFaceSpaceRepository",
-                owner: "aiterm-user",
-                name: "aiterm-litellm",
-                visibility: overrides.visibility ?? "public",
-                onDestroy: "auto",
-            } satisfies Partial<SpaceRepositoryInputs>),
-        }),
-        files: dynamicResource("litellm-space-files", {
-            ...({
-                resourceKind: "HuggingFaceSpaceFiles",
-                spaceId: "aiterm-user/aiterm-litellm",
-                files: {
-                    Dockerfile: overrides.dockerfile ?? renderDockerfile(PINNED_LITELLM_IMAGE),
-                    "config.yaml": "model_list: []\n",
-                    "README.md": "---\nsdk: docker\napp_port: 4000\n---\n",
-                },
-            } satisfies Partial<SpaceFilesInputs>),
-        }),
-        settings: dynamicResource("litellm-space-settings", {
-            ...({
-                resourceKind: "HuggingFaceSpaceSettings",
-                spaceId: "aiterm-user/aiterm-litellm",
-                variables: { UI_USERNAME: "admin", LITELLM_LOG: "INFO" },
-            } satisfies Partial<SpaceSettingsInputs>),
-            // Wire form: the program passes the map as a secret.
-            secrets:
-                overrides.secretsInput ??
-                secretValue(overrides.secrets ?? { LITELLM_MASTER_KEY: SPACE_MASTER_KEY, LITELLM_SALT_KEY: "salt-0123456789", DATABASE_URL: "postgresql://u:p@db:6543/postgres" }),
-        }),
-    };
+/** The captured Space resources (see captureSpaceResources), with a broken variant's edits. */
+export function spaceResources(overrides: SpaceOverrides = {}): SpaceResources {
+    if (!captured) {
+        throw new Error("call captureSpaceResources() in a beforeAll first");
+    }
+    const copy = structuredClone(captured);
+    if (overrides.visibility) {
+        copy.repository.inputs.visibility = overrides.visibility;
+    }
+    if (overrides.dockerfile !== undefined) {
+        const files = reveal<Record<string, string>>(copy.files.inputs.files);
+        copy.files.inputs.files = { ...files, Dockerfile: overrides.dockerfile };
+    }
+    if (overrides.secrets) {
+        copy.settings.inputs.secrets = secretValue(overrides.secrets);
+    }
+    if (overrides.secretsInput !== undefined) {
+        copy.settings.inputs.secrets = overrides.secretsInput;
+    }
+    return copy;
 }
