@@ -25,6 +25,8 @@ const refs = JSON.parse(readFileSync(join(root, "tests", "images", ".refs.json")
 const STACK_PORT = 14100;
 const SEED_PORT = 4000;
 const MASTER_KEY = "sk-benchmark-master-key-000000000000000000";
+/** A fake token: the test double never calls a provider. */
+const FAKE_HF_TOKEN = "hf_fakebenchmarktoken00000000000000";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const now = () => performance.now();
@@ -80,7 +82,7 @@ async function stackUp(docker: RealDockerEngine, dynamic: DynamicEngine): Promis
     installMocks({
         stack: STACK,
         config: {
-            hfToken: "hf_benchmarktoken0000000000000000000",
+            hfToken: FAKE_HF_TOKEN,
             litellmImage: refs.litellmImage,
             postgresImage: refs.postgresImage,
             port: String(STACK_PORT),
@@ -132,7 +134,7 @@ async function measureSeed(): Promise<{ ready: number; redeploy: number }> {
     const directory = mkdtempSync(join(tmpdir(), "aiterm-seed-"));
     copyFileSync(join(__dirname, "seed", "docker-compose.yml"), join(directory, "docker-compose.yml"));
     copyFileSync(join(__dirname, "seed", "config.yaml"), join(directory, "config.yaml"));
-    writeFileSync(join(directory, ".env"), `HF_TOKEN=hf_benchmarktoken0000000000000000000\nLITELLM_MASTER_KEY=${MASTER_KEY}\nLOG_LEVEL=INFO\n`);
+    writeFileSync(join(directory, ".env"), `HF_TOKEN=${FAKE_HF_TOKEN}\nLITELLM_MASTER_KEY=${MASTER_KEY}\nLOG_LEVEL=INFO\n`);
     try {
         compose(directory, "down", "-v", "--remove-orphans");
         const start = now();
