@@ -1,7 +1,6 @@
 /**
  * What goes into the Space repository, and the Space's names and URLs: pure functions.
  */
-import { createHash } from "node:crypto";
 import { stringify } from "yaml";
 
 /** The port the Space routes to; the Dockerfile and README front matter must agree on it. */
@@ -58,10 +57,20 @@ export function renderSpaceReadme(options: SpaceReadmeOptions): string {
     ].join("\n");
 }
 
+/**
+ * node:crypto is required inside the functions the Space's providers use: Pulumi serializes them
+ * into the stack, and a module imported at the top is captured as an object it may not serialize
+ * (under vitest's module runner it cannot), while a require inside a function always travels.
+ */
+function sha(algorithm: "sha1" | "sha256") {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require("node:crypto") as typeof import("node:crypto")).createHash(algorithm);
+}
+
 /** Git's blob SHA-1 of a file: how the Hub identifies file content (`oid`). */
 export function gitBlobSha1(content: string): string {
     const bytes = Buffer.from(content, "utf8");
-    return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+    return sha("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
 }
 
 /** Paths whose desired content differs from what the Space holds (by blob SHA-1), sorted. */
@@ -94,7 +103,7 @@ export function spacePageUrl(hfEndpoint: string, id: string): string {
 
 /** A digest of a map, order-independent: changes exactly when a key or value changes. */
 export function digestOf(values: Record<string, string>): string {
-    const hash = createHash("sha256");
+    const hash = sha("sha256");
     for (const key of Object.keys(values).sort()) {
         hash.update(key).update("\0").update(values[key]).update("\0");
     }

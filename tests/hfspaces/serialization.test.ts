@@ -4,9 +4,11 @@
  * and loaded back from text as Pulumi's dynamic provider host loads it.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { FakeHub, startFakeHub } from "../fakes/huggingFaceHub";
+import { DynamicEngine } from "../support/dynamicEngine";
 import { loadModuleNatively } from "../support/nativeProgram";
+import { installMocks } from "../support/pulumiMocks";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const requireFromString = require("require-from-string") as (code: string) => { handler(): pulumi.dynamic.ResourceProvider };
@@ -67,4 +69,26 @@ describe("a deserialized provider", () => {
             /Hugging Face Hub: creating Space someone-else\/serialized failed \(HTTP 403\)/,
         );
     });
+});
+
+it("also serializes when a test runner rewrote the modules (the program imported through vitest)", async () => {
+    const token = "hf_vitestloaderfaketoken0000000000";
+    const hub = await startFakeHub({ users: [{ name: "alice", plan: "pro", tokens: [{ token, role: "write" }] }] });
+    try {
+        const engine = new DynamicEngine();
+        installMocks({
+            stack: "hfspaces",
+            config: { hfToken: token, databaseUrl: "postgresql://u:p@db.example.com:6543/postgres", hfEndpoint: hub.url, spacePollIntervalSeconds: "0" },
+            secretKeys: ["hfToken", "databaseUrl"],
+            provision: engine.provision,
+        });
+        engine.beginRun();
+        vi.resetModules();
+        const program = await import("../../index");
+        expect(await engine.settle([program.url])).toEqual(["https://alice-aiterm-litellm.hf.space"]);
+        await engine.finishRun();
+        expect(hub.space("alice/aiterm-litellm").runtime.stage).toBe("RUNNING");
+    } finally {
+        await hub.close();
+    }
 });
