@@ -15,7 +15,8 @@ set -u
 rm -f ${PASSWORD_ALIGNED_MARKER}
 docker-entrypoint.sh "$@" &
 server=$!
-trap 'kill -TERM "$server" 2>/dev/null' TERM INT
+# docker stop sends SIGINT (the image's STOPSIGNAL): pass it on, Postgres's fast shutdown.
+trap 'kill -INT "$server" 2>/dev/null' TERM INT
 align() {
   printf '%s\\n' 'ALTER ROLE :"role" WITH PASSWORD :'"'"'password'"'"';' |
     psql -X -q -v ON_ERROR_STOP=1 -h /var/run/postgresql -U "$POSTGRES_USER" -d postgres \\
@@ -28,7 +29,7 @@ done
 touch ${PASSWORD_ALIGNED_MARKER}
 wait "$server"
 status=$?
-# A TERM interrupts the first wait; wait again for the server's own exit status.
+# A signal interrupts the first wait; wait again for the server's own exit status.
 kill -0 "$server" 2>/dev/null && { wait "$server"; status=$?; }
 exit "$status"
 `;
