@@ -300,6 +300,16 @@ describe("the Space's build", () => {
         await expect(stack.up()).rejects.toThrow(/stopped at BUILD_ERROR: pip install failed[\s\S]*logs=build/);
     });
 
+    it("restarts a Space an earlier run left at BUILD_ERROR, so that running up again converges", async () => {
+        hub.failNextBuild({ stage: "BUILD_ERROR", errorMessage: "network hiccup while installing" });
+        await expect(stack.up()).rejects.toThrow(/BUILD_ERROR: network hiccup/);
+        hub.clearRequests();
+        await stack.up();
+        expect(restarts()).toBe(1);
+        expect(commits()).toBe(0);
+        expect(hub.space(SPACE).runtime.stage).toBe("RUNNING");
+    });
+
     it("does not wait when spaceWaitTimeoutSeconds is 0", async () => {
         await stack.up({ spaceWaitTimeoutSeconds: "0" });
         expect(hub.space(SPACE).runtime.stage).not.toBe("RUNNING");

@@ -26,17 +26,27 @@ export interface SpaceRuntimeOutputs extends SpaceRuntimeInputs {
 
 const FAILED_STAGES = ["BUILD_ERROR", "RUNTIME_ERROR", "CONFIG_ERROR", "NO_APP_FILE"];
 
-/** Waits for RUNNING within the deadline; a failed stage fails with the Space's own message. */
-async function waitForRunning(inputs: SpaceRuntimeInputs): Promise<{ stage: string; domain: string }> {
+/**
+ * Waits for RUNNING within the deadline; a failed stage fails with the Space's own message, except
+ * that with `restartIfFailed` a Space found failed at the first read is restarted once.
+ */
+async function waitForRunning(inputs: SpaceRuntimeInputs, restartIfFailed = false): Promise<{ stage: string; domain: string; restarted: boolean }> {
     const hub = hubClientFor(inputs);
+    let restarted = false;
     const deadline = Date.now() + inputs.waitTimeoutSeconds * 1000;
     const [owner, name] = inputs.spaceId.split("/");
     const fallbackDomain = `${deriveSubdomain(owner, name)}.hf.space`;
     for (;;) {
         const runtime = await hub.runtime(inputs.spaceId);
         const domain = runtime.domains[0]?.domain ?? fallbackDomain;
+        if (restartIfFailed && !restarted && (runtime.stage === "BUILD_ERROR" || runtime.stage === "RUNTIME_ERROR")) {
+            await hub.restart(inputs.spaceId);
+            restarted = true;
+            continue;
+        }
+        restartIfFailed = false;
         if (inputs.waitTimeoutSeconds === 0 || runtime.stage === "RUNNING") {
-            return { stage: runtime.stage, domain };
+            return { stage: runtime.stage, domain, restarted };
         }
         if (FAILED_STAGES.includes(runtime.stage)) {
             throw new Error(
@@ -54,7 +64,7 @@ async function waitForRunning(inputs: SpaceRuntimeInputs): Promise<{ stage: stri
 }
 
 function outputsOf(inputs: SpaceRuntimeInputs, observed: { stage: string; domain: string }, restarted: boolean): SpaceRuntimeOutputs {
-    return { ...inputs, ...observed, url: spaceAppUrl(observed.domain.replace(/\.hf\.space$/, "")), restarted };
+    return { ...inputs, stage: observed.stage, domain: observed.domain, url: spaceAppUrl(observed.domain.replace(/\.hf\.space$/, "")), restarted };
 }
 
 /**
@@ -74,8 +84,15 @@ export const spaceRuntimeProvider: pulumi.dynamic.ResourceProvider<SpaceRuntimeI
         return { changes, replaces, stables: [] };
     },
 
+    /**
+     * Created after the files and settings, so a build this run triggered is already under way. A
+     * Space found stopped at BUILD_ERROR or RUNTIME_ERROR is from an earlier, failed run (the
+     * cause may have been passing, a database that was down): it is restarted once, so that
+     * running `pulumi up` again converges.
+     */
     async create(inputs) {
-        return { id: `${inputs.spaceId}/runtime`, outs: outputsOf(inputs, await waitForRunning(inputs), false) };
+        const observed = await waitForRunning(inputs, true);
+        return { id: `${inputs.spaceId}/runtime`, outs: outputsOf(inputs, observed, observed.restarted) };
     },
 
     async update(_id, olds, news) {
@@ -84,7 +101,7 @@ export const spaceRuntimeProvider: pulumi.dynamic.ResourceProvider<SpaceRuntimeI
             await hubClientFor(news).restart(news.spaceId);
         }
         const rebuilt = restart || olds.filesRevision !== news.filesRevision;
-        const observed = rebuilt ? await waitForRunning(news) : { stage: olds.stage, domain: olds.domain };
+        const observed = rebuilt ? await waitForRunning(news) : { stage: olds.stage, domain: olds.domain, restarted: false };
         return { outs: outputsOf(news, observed, restart) };
     },
 
