@@ -345,16 +345,7 @@ function parseModels(value: string | undefined, problems: ConfigProblem[]): Mode
             return;
         }
         const fields = entry as Record<string, unknown>;
-        for (const field of Object.keys(fields)) {
-            if (!(MODEL_FIELDS as readonly string[]).includes(field)) {
-                const suggestion = MODEL_FIELDS.find((f) => f.toLowerCase() === field.toLowerCase());
-                problems.push({
-                    key: `${key}.${field}`,
-                    problem: `is not a model setting (known: ${MODEL_FIELDS.join(", ")}).`,
-                    fix: suggestion ? `rename it to ${suggestion}` : `remove it: pulumi config rm --path '${key}.${field}'`,
-                });
-            }
-        }
+        problems.push(...unknownFields(key, fields, MODEL_FIELDS, "model"));
         const name = fields.name;
         const model = fields.model;
         if (typeof name !== "string" || !MODEL_NAME.test(name)) {
@@ -440,16 +431,7 @@ function parseVirtualKeys(value: string | undefined, models: readonly ModelSetti
             return;
         }
         const fields = entry as Record<string, unknown>;
-        for (const field of Object.keys(fields)) {
-            if (!(KEY_FIELDS as readonly string[]).includes(field)) {
-                const suggestion = KEY_FIELDS.find((f) => f.toLowerCase() === field.toLowerCase());
-                problems.push({
-                    key: `${key}.${field}`,
-                    problem: `is not a key setting (known: ${KEY_FIELDS.join(", ")}).`,
-                    fix: suggestion ? `rename it to ${suggestion}` : `remove it: pulumi config rm --path '${key}.${field}'`,
-                });
-            }
-        }
+        problems.push(...unknownFields(key, fields, KEY_FIELDS, "key"));
         const { alias, models: allowed = [], maxBudget, budgetDuration, rpmLimit, tpmLimit, metadata } = fields;
         let valid = true;
         const fail = (field: string, problem: string, fix: string) => {
@@ -506,6 +488,20 @@ function parseVirtualKeys(value: string | undefined, models: readonly ModelSetti
         }
     });
     return keys;
+}
+
+/** Fields of a list entry that are not settings, e.g. a misspelt `apibase`, with the likely fix. */
+function unknownFields(key: string, fields: Record<string, unknown>, known: readonly string[], what: string): ConfigProblem[] {
+    return Object.keys(fields)
+        .filter((field) => !known.includes(field))
+        .map((field) => {
+            const suggestion = known.find((f) => f.toLowerCase() === field.toLowerCase());
+            return {
+                key: `${key}.${field}`,
+                problem: `is not a ${what} setting (known: ${known.join(", ")}).`,
+                fix: suggestion ? `rename it to ${suggestion}` : `remove it: pulumi config rm --path '${key}.${field}'`,
+            };
+        });
 }
 
 function parseProvidedSecrets(raw: RawConfig, problems: ConfigProblem[]): ProvidedSecrets {

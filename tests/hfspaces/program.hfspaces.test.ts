@@ -109,8 +109,11 @@ describe("first pulumi up", () => {
 
     it("writes the secrets before the files, so the first build already sees them", async () => {
         await stack.up();
-        const order = hub.requests.filter((r) => r.isWrite).map((r) => r.path.split("/").pop());
-        expect(order.indexOf("secrets")).toBeLessThan(order.findIndex((segment) => segment === "main" || segment?.startsWith("main")));
+        const writes = hub.requests.filter((r) => r.isWrite).map((r) => r.path);
+        const lastSecret = writes.map((path) => path.endsWith("/secrets")).lastIndexOf(true);
+        const commit = writes.findIndex((path) => path.includes("/commit/"));
+        expect(lastSecret).toBeGreaterThanOrEqual(0);
+        expect(commit).toBeGreaterThan(lastSecret);
     });
 
     it("pushes a Dockerfile FROM the same pinned image as dev, listening on the port the README declares", async () => {
