@@ -166,13 +166,33 @@ describe("repositories", () => {
     expect(error.data).toEqual({ error: "You already created this space repo", url: `${target.url}/spaces/alice/proxy` });
   });
 
-  it("a free account creating a Docker Space gets 402 saying a paid plan is needed", async () => {
+  it("a free account creating a Docker Space gets 402 with the Hub's text (huggingface_hub#4535)", async () => {
     const target = await startHub();
     const error = await rejectionOf(createRepo({ repo: "spaces/frugal/proxy", sdk: "docker", accessToken: FREE_WRITE, hubUrl: target.url }));
     expect(error.statusCode).toBe(402);
-    expect(error.message).toMatch(/paid plan/);
+    expect(error.message).toContain("Static Spaces are free for everyone, but hosting Gradio and Docker Spaces on free cpu-basic requires a PRO subscription.");
     expect(target.state.spaces.has("frugal/proxy")).toBe(false);
     await createRepo({ repo: "spaces/frugal/static-page", sdk: "static", accessToken: FREE_WRITE, hubUrl: target.url });
+  });
+
+  it("checks the plan before it checks that the Space exists: 402, not 409, for an existing Space", async () => {
+    const target = await startHub();
+    target.seedSpace({ id: "frugal/proxy", files: { "README.md": README, Dockerfile: DOCKERFILE } });
+    const error = await rejectionOf(createRepo({ repo: "spaces/frugal/proxy", sdk: "docker", accessToken: FREE_WRITE, hubUrl: target.url }));
+    expect(error.statusCode).toBe(402);
+    // The case of the issue: the Space exists as static, and the client asks for another sdk.
+    target.seedSpace({ id: "frugal/page", sdk: "static" });
+    expect((await rejectionOf(createRepo({ repo: "spaces/frugal/page", sdk: "gradio", accessToken: FREE_WRITE, hubUrl: target.url }))).statusCode).toBe(402);
+    expect((await rejectionOf(createRepo({ repo: "spaces/frugal/page", sdk: "static", accessToken: FREE_WRITE, hubUrl: target.url }))).statusCode).toBe(409);
+  });
+
+  it("the 409 has the recorded body and no X-Error-Message header", async () => {
+    const target = await startHub();
+    seedProxySpace(target);
+    const response = await callHub(target, "/api/repos/create", { method: "POST", body: { name: "proxy", organization: "alice", type: "space", sdk: "docker" } });
+    expect(response.status).toBe(409);
+    expect(response.headers.get("x-error-message")).toBeNull();
+    expect(await response.json()).toEqual({ error: "You already created this space repo", url: `${target.url}/spaces/alice/proxy` });
   });
 
   it("accepts the legacy private flag, and needs sdk for a Space", async () => {
@@ -233,6 +253,64 @@ describe("repositories", () => {
     await deleteRepo({ repo: "spaces/alice/proxy", accessToken: ALICE_WRITE, hubUrl: target.url });
     expect(target.state.spaces.has("alice/proxy")).toBe(false);
     expect((await rejectionOf(deleteRepo({ repo: "spaces/alice/proxy", accessToken: ALICE_WRITE, hubUrl: target.url }))).statusCode).toBe(404);
+  });
+});
+
+describe("visibility and write access", () => {
+  it("PUT settings changes the visibility as update_repo_settings sends it, for members who can write", async () => {
+    const target = await startHub();
+    seedProxySpace(target);
+    const toPublic = await callHub(target, "/api/spaces/alice/proxy/settings", { method: "PUT", body: { visibility: "public" } });
+    expect(toPublic.status).toBe(200);
+    expect(target.space("alice/proxy").visibility).toBe("public");
+    await callHub(target, "/api/spaces/alice/proxy/settings", { method: "PUT", body: { visibility: "protected" } });
+    expect(target.space("alice/proxy").visibility).toBe("protected");
+    // Protected keeps the files private: the info answers private, as for a private Space.
+    expect(((await (await callHub(target, "/api/spaces/alice/proxy")).json()) as { private: boolean }).private).toBe(true);
+    expect((await callHub(target, "/api/spaces/alice/proxy/settings", { method: "PUT", body: { visibility: "hidden" } })).status).toBe(400);
+    expect((await callHub(target, "/api/spaces/alice/proxy/settings", { method: "PUT", body: {} })).status).toBe(400);
+    expect((await callHub(target, "/api/spaces/alice/proxy/settings", { method: "PUT", token: ALICE_READ, body: { visibility: "public" } })).status).toBe(403);
+    expect((await callHub(target, "/api/spaces/alice/nothing/settings", { method: "PUT", body: { visibility: "public" } })).status).toBe(404);
+  });
+
+  it("protected visibility needs a paid plan, on create and on settings", async () => {
+    const target = await startHub();
+    target.seedSpace({ id: "frugal/page", sdk: "static" });
+    expect((await callHub(target, "/api/spaces/frugal/page/settings", { method: "PUT", token: FREE_WRITE, body: { visibility: "protected" } })).status).toBe(402);
+    expect((await callHub(target, "/api/spaces/frugal/page/settings", { method: "PUT", token: FREE_WRITE, body: { visibility: "private" } })).status).toBe(200);
+    const create = await callHub(target, "/api/repos/create", { method: "POST", token: FREE_WRITE, body: { name: "p2", type: "space", sdk: "static", visibility: "protected" } });
+    expect(create.status).toBe(402);
+  });
+
+  it("auth-check/write answers 200 to whoever can write, 403 to a read token, a reader of the org or a fine-grained token without repo.write", async () => {
+    const target = await startHub();
+    target.addOrg({ name: "club", plan: "free", members: ["bob"], roles: { alice: "read" } });
+    target.addToken("hf_alice_fine_acme", "alice", "fineGrained", { acme: ["repo.content.read", "repo.write"] });
+    seedProxySpace(target);
+    target.seedSpace({ id: "club/proxy", files: { "README.md": README, Dockerfile: DOCKERFILE } });
+    target.seedSpace({ id: "acme/proxy", files: { "README.md": README, Dockerfile: DOCKERFILE } });
+    const check = async (space: string, token: string, write = true) => (await callHub(target, `/api/spaces/${space}/auth-check${write ? "/write" : ""}`, { token })).status;
+    expect(await check("alice/proxy", ALICE_WRITE)).toBe(200);
+    expect(await check("alice/proxy", ALICE_READ)).toBe(403);
+    expect(await check("alice/proxy", ALICE_READ, false)).toBe(200);
+    expect(await check("club/proxy", BOB_WRITE)).toBe(200);
+    expect(await check("club/proxy", ALICE_WRITE)).toBe(403);
+    expect(await check("acme/proxy", "hf_alice_fine_acme")).toBe(200);
+    expect(await check("alice/proxy", "hf_alice_fine_acme")).toBe(403);
+    expect(await check("alice/missing", ALICE_WRITE)).toBe(404);
+    // Writes follow the same rule.
+    expect((await callHub(target, "/api/spaces/club/proxy/secrets", { method: "POST", token: ALICE_WRITE, body: { key: "K", value: "v" } })).status).toBe(403);
+  });
+
+  it("whoami-v2 lists a fine-grained token's scoped permissions and each org role", async () => {
+    const target = await startHub();
+    target.addOrg({ name: "club", plan: "free", roles: { alice: "read" } });
+    target.addToken("hf_alice_fine", "alice", "fineGrained", { alice: ["repo.write"] });
+    const response = await callHub(target, "/api/whoami-v2", { token: "hf_alice_fine" });
+    const me = (await response.json()) as { orgs: { name: string; roleInOrg: string }[]; auth: { accessToken: { role: string; fineGrained: { scoped: { entity: { name: string; type: string }; permissions: string[] }[] } } } };
+    expect(me.auth.accessToken.role).toBe("fineGrained");
+    expect(me.auth.accessToken.fineGrained.scoped).toEqual([{ entity: expect.objectContaining({ name: "alice", type: "user" }), permissions: ["repo.write"] }]);
+    expect(me.orgs.find((org) => org.name === "club")?.roleInOrg).toBe("read");
   });
 });
 
@@ -428,8 +506,10 @@ describe("runtime", () => {
     const target = await startHub();
     await deploy(target);
     const first = await runtimeStage(target, "alice/proxy");
-    expect(first.stage).toBe("BUILDING");
-    expect(first.domains).toBeUndefined();
+    // As recorded: the Space's own domain is READY while the first build is still running.
+    expect(first).toMatchObject({ stage: "BUILDING", replicas: { requested: 1 }, domains: [{ domain: "alice-proxy.hf.space", stage: "READY" }] });
+    expect(first).not.toHaveProperty("replicas.current");
+    expect(first.domains?.[0]).not.toHaveProperty("isCustom");
     expect((await runtimeStage(target, "alice/proxy")).stage).toBe("APP_STARTING");
     const running = await runtimeStage(target, "alice/proxy");
     expect(running).toMatchObject({ stage: "RUNNING", hardware: { current: "cpu-basic", requested: "cpu-basic" }, replicas: { current: 1, requested: 1 }, gcTimeout: 172800, domains: [{ domain: "alice-proxy.hf.space", stage: "READY" }] });
@@ -486,6 +566,16 @@ describe("runtime", () => {
     expect(await runtimeStage(target, "alice/proxy")).toMatchObject({ stage: "CONFIG_ERROR", errorMessage: "Missing configuration in README" });
     await postCommit(target, "alice/proxy", ndjson({ key: "header", value: { summary: "fix" } }, { key: "file", value: { path: "README.md", content: Buffer.from(README).toString("base64"), encoding: "base64" } }, { key: "deletedFile", value: { path: "Dockerfile" } }));
     expect((await runtimeStage(target, "alice/proxy")).stage).toBe("NO_APP_FILE");
+  });
+
+  it("a custom domain is listed before the Space's own domain, marked isCustom", async () => {
+    const target = await startHub();
+    seedProxySpace(target);
+    target.addCustomDomain("alice/proxy", "llm.example.com", "PENDING");
+    expect((await runtimeStage(target, "alice/proxy")).domains).toEqual([
+      { domain: "llm.example.com", isCustom: true, stage: "PENDING" },
+      { domain: "alice-proxy.hf.space", stage: "READY" },
+    ]);
   });
 
   it("logs are server-sent events with one data line per log line", async () => {
@@ -581,7 +671,7 @@ describe("fault injection", () => {
     target.injectFault({ kind: "conflictingOperation" }, { method: "POST", pathPattern: /\/restart$/ });
     const response = await callHub(target, "/api/spaces/alice/proxy/restart", { method: "POST" });
     expect(response.status).toBe(409);
-    expect(await response.json()).toEqual({ error: "another conflicting operation is in progress" });
+    expect(await response.json()).toEqual({ error: "Cannot create repo: another conflicting operation is in progress" });
   });
 
   it("dropConnection makes fetch fail like a network error, and is logged without a status", async () => {
@@ -590,6 +680,16 @@ describe("fault injection", () => {
     await expect(whoAmI({ accessToken: ALICE_WRITE, hubUrl: target.url })).rejects.toThrow(/fetch failed/);
     expect(target.findRequests({ pathPattern: /whoami/ })).toMatchObject([{ status: null, fault: "dropConnection" }]);
     expect((await whoAmI({ accessToken: ALICE_WRITE, hubUrl: target.url })).name).toBe("alice");
+  });
+
+  it("echoRequest answers with the whole request quoted, headers included (a stand-in, not a Hub behaviour)", async () => {
+    const target = await startHub();
+    target.injectFault({ kind: "echoRequest" }, { pathPattern: /\/secrets$/ });
+    const response = await callHub(target, "/api/spaces/alice/proxy/secrets", { method: "POST", body: { key: "K", value: "secret-value" } });
+    expect(response.status).toBe(400);
+    const text = await response.text();
+    expect(text).toContain(ALICE_WRITE);
+    expect(text).toContain("secret-value");
   });
 
   it("a recurring fault hits every N-th matching request", async () => {

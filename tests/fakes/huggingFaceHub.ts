@@ -3,9 +3,22 @@
  * needs: identity, repository create/delete/info, preupload + NDJSON commits, tree listing,
  * file download, Space secrets, variables, hardware, sleep time, restart, pause, runtime and logs.
  *
- * It follows /work/shared/reference/huggingface-spaces.md and, where the two disagree, the
- * requests that `@huggingface/hub` 2.17.5 actually sends, so that the real client works against
- * it unmodified with `hubUrl` set to `hub.url`.
+ * Upstream is the truth: every behaviour the stack relies on names, in a comment, where it comes
+ * from. The sources, by short name:
+ * - hf_api.py: huggingface_hub `src/huggingface_hub/hf_api.py` (create_repo, update_repo_settings,
+ *   auth_check, restart_space, pause_space, wait_for_space, whoami)
+ * - _space_api.py: huggingface_hub `src/huggingface_hub/_space_api.py` (SpaceStage,
+ *   INTERMEDIATE_SPACE_STAGES, TERMINAL_SPACE_STAGES, SpaceRuntime)
+ * - _http.py: huggingface_hub `src/huggingface_hub/utils/_http.py` (hf_raise_for_status)
+ * - cassettes: huggingface_hub `tests/cassettes/TestSpaceAPIProduction.*.yaml`, answers recorded
+ *   from the production Hub (create, 409, preupload, commit, secrets, variables, runtime, pause,
+ *   restart, delete)
+ * - hf.js: huggingface.js `packages/hub/src` (the client this stack uses, 2.17.5: the requests it
+ *   sends, `types/api/*` for answer shapes, `error.ts` for how errors are read)
+ * - hub#4535 / PR #4539: huggingface_hub issue and PR on 402 before 409 from create
+ * - PR #2053 / #1364 / #2419: huggingface_hub threads quoting the Hub's 403 answers
+ * - docs: https://huggingface.co/docs/hub/spaces-overview (plans, visibility)
+ * What no upstream source pins down is marked UNVERIFIED where it is decided.
  *
  * Test-only: state lives in memory, and faults can be injected to exercise retries and timeouts.
  */
@@ -18,7 +31,14 @@ import { parse as parseYaml } from "yaml";
 // Domain types
 // ---------------------------------------------------------------------------------------------
 
-export type TokenRole = "read" | "write";
+/** whoami-v2 `auth.accessToken.role` (hf_api.py before v1.0, get_token_permission: "read" | "write" | "fineGrained"). */
+export type TokenRole = "read" | "write" | "fineGrained";
+
+/**
+ * A member's role in an organization (hf.js who-am-i.ts lists admin, write, contributor, read).
+ * The fake lets write and admin write to the organization's Spaces; contributor is not modelled.
+ */
+export type OrgRole = "read" | "write" | "admin";
 
 /** "pro" stands for any paid plan: PRO for a user, Team/Enterprise for an organization. */
 export type AccountPlan = "free" | "pro";
@@ -80,8 +100,10 @@ export interface FakeOrg {
   readonly id: string;
   readonly name: string;
   plan: AccountPlan;
-  /** Names of the users who may write under this organization's namespace. */
+  /** Names of the users who belong to this organization. */
   members: Set<string>;
+  /** Each member's role; "write" when not listed. */
+  roles: Map<string, OrgRole>;
 }
 
 export interface FakeAccessToken {
@@ -89,6 +111,13 @@ export interface FakeAccessToken {
   /** Name of the user the token belongs to. */
   readonly user: string;
   role: TokenRole;
+  /**
+   * For a fine-grained token: permissions per user or organization name, as whoami-v2 lists them
+   * under `auth.accessToken.fineGrained.scoped` (e.g. "repo.write"). Writing to a namespace's
+   * repos needs "repo.write" there. The shape is from a recorded whoami-v2 answer (a public
+   * transcript), not from Hub docs: UNVERIFIED beyond that.
+   */
+  scoped?: Record<string, string[]>;
   displayName: string;
   readonly createdAt: string;
 }
@@ -117,8 +146,11 @@ export interface SpaceCommit {
   readonly files: ReadonlyMap<string, Buffer>;
 }
 
+/** hf.js types/api/api-collection.ts: `domains?: {domain, isCustom?: boolean | null, stage: "READY" | "PENDING"}[]`. */
 export interface SpaceDomain {
   domain: string;
+  /** Set only on custom domains: the cassettes' own `*.hf.space` entry has no such field. */
+  isCustom?: true;
   stage: "READY" | "PENDING";
 }
 
@@ -132,7 +164,10 @@ export interface SpaceRuntimeState {
   hardware: { current: SpaceHardwareFlavor | null; requested: SpaceHardwareFlavor };
   /** `gcTimeout`; null means the hardware's default (48 h for cpu-basic, never for paid hardware). */
   sleepTimeSeconds: number | null;
-  /** Empty until the Space has run once, as on the Hub. */
+  /**
+   * The Space's own `<subdomain>.hf.space`, from creation on: the cassettes (test_space_runtime)
+   * show it READY while the first build is still BUILDING. Custom domains come first.
+   */
   domains: SpaceDomain[];
   errorMessage?: string;
   /** Stages still ahead in the build or restart in progress, nearest first. */
@@ -184,10 +219,16 @@ export type HubFault =
   | { kind: "slowResponse"; delayMs: number }
   /** Someone else committed first: HEAD moves to a foreign commit and the request gets 412. */
   | { kind: "headMoved" }
-  /** 409 "another conflicting operation is in progress" (retryable). */
+  /** 409 "Cannot create repo: another conflicting operation is in progress" (retryable). */
   | { kind: "conflictingOperation" }
   /** The socket is destroyed without an answer, as in a network failure. */
-  | { kind: "dropConnection" };
+  | { kind: "dropConnection" }
+  /**
+   * NOT a Hub behaviour: an answer (default 400) whose error quotes the whole request, headers and
+   * body, as a misbehaving proxy or mirror might. It proves that a client's errors never show
+   * what it was given (the token, secret values), whatever the answer contains.
+   */
+  | { kind: "echoRequest"; status?: number };
 
 export interface RequestMatcher {
   /** Upper-case HTTP method; any method when left out. */
@@ -224,11 +265,18 @@ export interface BuildFailure {
 // Options and seeding
 // ---------------------------------------------------------------------------------------------
 
+export interface FakeTokenSeed {
+  token: string;
+  role: TokenRole;
+  /** Only for role "fineGrained": permissions per namespace, e.g. `{ alice: ["repo.write"] }`. */
+  scoped?: Record<string, string[]>;
+}
+
 export interface FakeUserSeed {
   name: string;
   /** @default "free" */
   plan?: AccountPlan;
-  tokens?: Array<{ token: string; role: TokenRole }>;
+  tokens?: FakeTokenSeed[];
 }
 
 export interface FakeOrgSeed {
@@ -237,6 +285,8 @@ export interface FakeOrgSeed {
   plan?: AccountPlan;
   /** @default [] */
   members?: string[];
+  /** Roles of some members; the others are "write". */
+  roles?: Record<string, OrgRole>;
 }
 
 export interface SpaceSeed {
@@ -299,7 +349,7 @@ export interface FakeHub {
   close(): Promise<void>;
 
   addUser(seed: FakeUserSeed): FakeUser;
-  addToken(token: string, user: string, role: TokenRole): FakeAccessToken;
+  addToken(token: string, user: string, role: TokenRole, scoped?: Record<string, string[]>): FakeAccessToken;
   addOrg(seed: FakeOrgSeed): FakeOrg;
   seedSpace(seed: SpaceSeed): FakeSpace;
   /** Throws when the Space does not exist, to keep test mistakes loud. */
@@ -321,6 +371,8 @@ export interface FakeHub {
   advanceBuild(spaceId: string, steps?: number): SpaceStage;
   /** A commit by someone else on `main`, as if another client pushed meanwhile. */
   commitAsSomeoneElse(spaceId: string, files?: Record<string, string | Buffer>): SpaceCommit;
+  /** A custom domain set up on the Space's settings page; listed before the Space's own domain. */
+  addCustomDomain(spaceId: string, domain: string, stage?: SpaceDomain["stage"]): void;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -471,12 +523,18 @@ function toBuffer(content: string | Buffer): Buffer {
 // HTTP plumbing
 // ---------------------------------------------------------------------------------------------
 
-/** An error the Hub answers with: `{"error": message}` plus `X-Error-Message` / `X-Error-Code`. */
+/**
+ * An error the Hub answers with: JSON `{"error": message}` (hf.js error.ts reads `error`), plus
+ * `X-Error-Code` where the Hub sets one (RepoNotFound, RevisionNotFound, EntryNotFound: _http.py)
+ * and `X-Error-Message` (_http.py compares it with "Invalid credentials in Authorization header").
+ * The recorded 409 from create carries no X-Error-Message (cassette test_manage_secrets), hence
+ * `withoutMessageHeader`.
+ */
 class HubError extends Error {
   constructor(
     readonly status: number,
     message: string,
-    readonly details: { errorCode?: string; extraBody?: Record<string, unknown>; headers?: Record<string, string> } = {},
+    readonly details: { errorCode?: string; extraBody?: Record<string, unknown>; headers?: Record<string, string>; withoutMessageHeader?: true } = {},
   ) {
     super(message);
   }
@@ -506,7 +564,9 @@ interface FaultRule extends RequestMatcher {
   matchedSoFar: number;
 }
 
+// _http.py tells an invalid token apart from a hidden repo by this exact X-Error-Message.
 const INVALID_TOKEN_MESSAGE = "Invalid credentials in Authorization header";
+// UNVERIFIED: the text of a 401 to an anonymous request.
 const ANONYMOUS_MESSAGE = "Invalid username or password.";
 
 function matches(matcher: RequestMatcher, method: string, path: string): boolean {
@@ -632,18 +692,24 @@ class FakeHuggingFaceHub implements FakeHub {
   addUser(seed: FakeUserSeed): FakeUser {
     const user: FakeUser = { id: databaseId(`user:${seed.name}`), name: seed.name, plan: seed.plan ?? "free" };
     this.state.users.set(user.name, user);
-    for (const { token, role } of seed.tokens ?? []) this.addToken(token, user.name, role);
+    for (const { token, role, scoped } of seed.tokens ?? []) this.addToken(token, user.name, role, scoped);
     return user;
   }
 
-  addToken(token: string, user: string, role: TokenRole): FakeAccessToken {
-    const accessToken: FakeAccessToken = { token, user, role, displayName: `${user}-${role}`, createdAt: this.isoNow() };
+  addToken(token: string, user: string, role: TokenRole, scoped?: Record<string, string[]>): FakeAccessToken {
+    const accessToken: FakeAccessToken = { token, user, role, displayName: `${user}-${role}`, createdAt: this.isoNow(), ...(scoped && { scoped }) };
     this.state.tokens.set(token, accessToken);
     return accessToken;
   }
 
   addOrg(seed: FakeOrgSeed): FakeOrg {
-    const org: FakeOrg = { id: databaseId(`org:${seed.name}`), name: seed.name, plan: seed.plan ?? "free", members: new Set(seed.members ?? []) };
+    const org: FakeOrg = {
+      id: databaseId(`org:${seed.name}`),
+      name: seed.name,
+      plan: seed.plan ?? "free",
+      members: new Set([...(seed.members ?? []), ...Object.keys(seed.roles ?? {})]),
+      roles: new Map(Object.entries(seed.roles ?? {})),
+    };
     this.state.orgs.set(org.name, org);
     return org;
   }
@@ -694,7 +760,8 @@ class FakeHuggingFaceHub implements FakeHub {
         stage: "NO_APP_FILE",
         hardware: { current: null, requested: "cpu-basic" },
         sleepTimeSeconds: null,
-        domains: [],
+        // Static Spaces have no runtime domain (cassette test_static_space_runtime).
+        domains: sdk === "static" ? [] : [{ domain: `${spaceSubdomain(id)}.hf.space`, stage: "READY" }],
         upcomingStages: [],
         stageEnteredAtMs: this.now(),
       },
@@ -736,6 +803,12 @@ class FakeHuggingFaceHub implements FakeHub {
     // Only HEAD moves: the rebuild such a push would cause is left out so that build outcomes
     // injected with failNextBuild stay aimed at the commit of the code under test.
     return this.recordCommit(space, next, "Concurrent commit by another client", "", "someone-else");
+  }
+
+  addCustomDomain(spaceId: string, domain: string, stage: SpaceDomain["stage"] = "READY"): void {
+    // Whether the Hub lists a custom domain first is not documented: first is the harder case for
+    // a client that would take `domains[0]`.
+    this.space(spaceId).runtime.domains.unshift({ domain, isCustom: true, stage });
   }
 
   // -- request log -----------------------------------------------------------------------------
@@ -823,7 +896,6 @@ class FakeHuggingFaceHub implements FakeHub {
     switch (step.stage) {
       case "RUNNING":
         runtime.hardware.current = runtime.hardware.requested;
-        if (runtime.domains.length === 0) runtime.domains.push({ domain: `${spaceSubdomain(space.id)}.hf.space`, stage: "READY" });
         space.logs.run.push(`===== Application Startup at ${timestamp} =====`, "Application is running");
         break;
       case "APP_STARTING":
@@ -913,6 +985,11 @@ class FakeHuggingFaceHub implements FakeHub {
       }
       const body = await readBody(request);
       if (fault?.kind === "slowResponse" && !(await this.sleep(fault.delayMs))) return;
+      if (fault?.kind === "echoRequest") {
+        const echoed = { method, path: url.pathname + url.search, headers: request.headers, body: body.toString("utf8") };
+        send({ status: fault.status ?? 400, json: { error: `Bad request: ${JSON.stringify(echoed)}` } });
+        return;
+      }
       if (fault && fault.kind !== "slowResponse") {
         send(this.faultResponse(fault, url.pathname));
         return;
@@ -945,7 +1022,7 @@ class FakeHuggingFaceHub implements FakeHub {
       return {
         status: error.status,
         headers: {
-          "X-Error-Message": headerSafe(error.message),
+          ...(error.details.withoutMessageHeader === undefined && { "X-Error-Message": headerSafe(error.message) }),
           ...(error.details.errorCode !== undefined && { "X-Error-Code": error.details.errorCode }),
           ...error.details.headers,
         },
@@ -956,9 +1033,11 @@ class FakeHuggingFaceHub implements FakeHub {
     return { status: 500, headers: { "X-Error-Message": message }, json: { error: message, fakeHubBug: String(error) } };
   }
 
-  private faultResponse(fault: Exclude<HubFault, { kind: "dropConnection" | "slowResponse" }>, path: string): HubResponse {
+  private faultResponse(fault: Exclude<HubFault, { kind: "dropConnection" | "slowResponse" | "echoRequest" }>, path: string): HubResponse {
     switch (fault.kind) {
       case "rateLimit": {
+        // Header formats as _http.py parse_ratelimit_headers documents them ("api";r=0;t=55 and
+        // "fixed window";"api";q=500;w=300); the quota is the reference's free-user figure.
         const resetSeconds = fault.resetSeconds ?? 55;
         return this.errorResponse(
           new HubError(429, `You have exceeded our API rate limit. Retry after ${resetSeconds} seconds.`, {
@@ -978,13 +1057,16 @@ class FakeHuggingFaceHub implements FakeHub {
         return { status, headers: { "Content-Type": "text/html" }, raw: `<html><head><title>${status} ${reason}</title></head><body><center><h1>${status} ${reason}</h1></center></body></html>\n` };
       }
       case "headMoved": {
+        // hf_api.py create_commit: the commit "will fail if `revision` does not point to
+        // `parent_commit`". UNVERIFIED: the status (412) and the text.
         const commitPath = /^\/api\/spaces\/([^/]+)\/([^/]+)\/commit\//.exec(path);
         const spaceId = commitPath ? `${decodeURIComponent(commitPath[1] ?? "")}/${decodeURIComponent(commitPath[2] ?? "")}` : undefined;
         if (spaceId !== undefined && this.state.spaces.has(spaceId)) this.commitAsSomeoneElse(spaceId);
         return this.errorResponse(new HubError(412, "A commit has happened since. Please refresh and try again."));
       }
       case "conflictingOperation":
-        return this.errorResponse(new HubError(409, "another conflicting operation is in progress"));
+        // The text create_repo retries on (hf_api.py); upstream documents this 409 for create only.
+        return this.errorResponse(new HubError(409, "Cannot create repo: another conflicting operation is in progress"));
     }
   }
 
@@ -1018,6 +1100,8 @@ class FakeHuggingFaceHub implements FakeHub {
       const revision = decodeURIComponent(tail[0] ?? "");
       const key = `${method} ${action}`;
       if (rest === "" && method === "GET") return this.spaceInfo(context, spaceId, "main");
+      if (key === "PUT settings" && tail.length === 0) return this.updateSettings(context, spaceId);
+      if (key === "GET auth-check" && (tail.length === 0 || (tail.length === 1 && tail[0] === "write"))) return this.authCheck(context, spaceId, tail.length === 1);
       if (key === "GET revision" && tail.length === 1) return this.spaceInfo(context, spaceId, revision);
       if (key === "POST preupload" && tail.length === 1) return this.preupload(context, spaceId, revision);
       if (key === "POST commit" && tail.length === 1) return this.commit(context, spaceId, revision);
@@ -1045,9 +1129,27 @@ class FakeHuggingFaceHub implements FakeHub {
     return context.caller;
   }
 
-  private requireWriteRole(caller: AuthenticatedCaller): void {
-    if (caller.token.role !== "write") {
-      throw new HubError(403, `This access token ("${caller.token.displayName}") has the "read" role and cannot write: use a token with the "write" role`);
+  /**
+   * Whether this token may write to repos of `namespace`: the user's own namespace or an
+   * organization where the user's role is write or admin, with a token that has the "write" role,
+   * or a fine-grained token with "repo.write" on that namespace. The Hub answers a refused write
+   * with 403 (PR #2053, #1364: "You don't have the rights to create a model under this namespace",
+   * also for a read token; hf_api.py accept_access_request documents 403 for "a `read` token" or no
+   * write/admin role in the organization).
+   */
+  private canWrite(caller: AuthenticatedCaller, namespace: string): boolean {
+    const org = this.state.orgs.get(namespace);
+    const memberCanWrite = namespace === caller.user.name || (org !== undefined && org.members.has(caller.user.name) && (org.roles.get(caller.user.name) ?? "write") !== "read");
+    if (!memberCanWrite) return false;
+    if (caller.token.role === "write") return true;
+    if (caller.token.role === "fineGrained") return caller.token.scoped?.[namespace]?.includes("repo.write") ?? false;
+    return false;
+  }
+
+  private requireWriteAccess(caller: AuthenticatedCaller, space: FakeSpace): void {
+    if (!this.canWrite(caller, space.owner)) {
+      // UNVERIFIED wording: upstream quotes the Hub's 403 text for creating repos only.
+      throw new HubError(403, `You don't have the rights to write to this space: "${space.id}"`);
     }
   }
 
@@ -1068,13 +1170,17 @@ class FakeHuggingFaceHub implements FakeHub {
       this.settleTimedBuild(space);
       return space;
     }
-    // Anonymous callers get 401 for missing and private repos alike, which is why clients treat
-    // 401 as "does not exist" (repoExists does).
+    // Anonymous callers get 401 for missing and private repos alike (_http.py: "401 is misleading
+    // as it is returned for private and gated repos if user is not authenticated, missing repos"),
+    // which is why clients treat 401 as "does not exist" (hf.js repo-exists.ts does).
     if (caller.kind === "anonymous") throw new HubError(401, ANONYMOUS_MESSAGE, { errorCode: "RepoNotFound" });
     throw new HubError(404, "Repository not found", { errorCode: "RepoNotFound" });
   }
 
-  /** Settings reads (secrets, variables, logs): members of the owning namespace, any role. */
+  /**
+   * Settings reads (secrets, variables, logs): members of the owning namespace, any role.
+   * hf_api.py restart_space / pause_space: "403 Forbidden: only the owner of a Space can" act on it.
+   */
   private ownedSpace(context: RequestContext, spaceId: string): FakeSpace {
     const caller = this.requireUser(context);
     const space = this.state.spaces.get(spaceId);
@@ -1086,15 +1192,16 @@ class FakeHuggingFaceHub implements FakeHub {
     return space;
   }
 
-  /** Writes: members of the owning namespace with a write token. */
+  /** Writes: members of the owning namespace who may write there, with a token that may too. */
   private writableSpace(context: RequestContext, spaceId: string): FakeSpace {
     const space = this.ownedSpace(context, spaceId);
-    this.requireWriteRole(this.requireUser(context));
+    this.requireWriteAccess(this.requireUser(context), space);
     return space;
   }
 
   // -- endpoints -------------------------------------------------------------------------------
 
+  /** whoami-v2 is "heavily rate-limited for security reasons" (hf_api.py whoami): see whoAmIQuota. */
   private whoAmI(context: RequestContext): HubResponse {
     const { user, token } = this.requireUser(context);
     const calls = (this.whoAmICalls.get(token.token) ?? 0) + 1;
@@ -1104,7 +1211,20 @@ class FakeHuggingFaceHub implements FakeHub {
     }
     const orgs = [...this.state.orgs.values()]
       .filter((org) => org.members.has(user.name))
-      .map((org) => ({ type: "org", id: org.id, name: org.name, fullname: org.name, email: null, canPay: org.plan === "pro", avatarUrl: `/avatars/${org.id}.svg`, periodEnd: null, roleInOrg: "write" }));
+      .map((org) => ({ type: "org", id: org.id, name: org.name, fullname: org.name, email: null, canPay: org.plan === "pro", avatarUrl: `/avatars/${org.id}.svg`, periodEnd: null, roleInOrg: org.roles.get(user.name) ?? "write" }));
+    // A fine-grained token lists its permissions per entity (shape of a recorded whoami-v2 answer).
+    const fineGrained =
+      token.role === "fineGrained"
+        ? {
+            canReadGatedRepos: false,
+            global: [],
+            scoped: Object.entries(token.scoped ?? {}).map(([name, permissions]) => {
+              const org = this.state.orgs.get(name);
+              return { entity: { _id: org?.id ?? databaseId(`user:${name}`), type: org ? "org" : "user", name }, permissions };
+            }),
+          }
+        : undefined;
+    // Shape: hf.js lib/who-am-i.ts (WhoAmIUser, AuthInfo).
     return {
       status: 200,
       json: {
@@ -1120,7 +1240,7 @@ class FakeHuggingFaceHub implements FakeHub {
         periodEnd: null,
         billingMode: "postpaid",
         orgs,
-        auth: { type: "access_token", accessToken: { displayName: token.displayName, role: token.role, createdAt: token.createdAt } },
+        auth: { type: "access_token", accessToken: { displayName: token.displayName, role: token.role, createdAt: token.createdAt, ...(fineGrained && { fineGrained }) } },
       },
     };
   }
@@ -1134,22 +1254,28 @@ class FakeHuggingFaceHub implements FakeHub {
     if (!REPO_NAME.test(name)) {
       throw new HubError(400, `Invalid repo name "${name}": use letters, digits, "-", "_" and "."; no "--" or ".."; no "-" or "." at either end; 96 characters at most`);
     }
-    if (!this.isMember(caller.user, namespace)) {
-      throw new HubError(403, `You don't have the rights to create a space under the namespace "${namespace}"`);
-    }
-    this.requireWriteRole(caller);
     const sdk = body["sdk"];
     if (sdk === undefined) throw new HubError(400, '"sdk" is required when creating a space (one of docker, gradio, streamlit, static)');
     if (!isSpaceSdk(sdk)) throw new HubError(400, `Invalid sdk ${JSON.stringify(sdk)}: expected one of ${SPACE_SDKS.join(", ")}`);
     const visibility = this.requestedVisibility(body);
     const spaceId = `${namespace}/${name}`;
     const spaceUrl = `${this.url}/spaces/${spaceId}`;
-    if (this.state.spaces.has(spaceId)) throw new HubError(409, "You already created this space repo", { extraBody: { url: spaceUrl } });
+    // The order of the checks is what upstream saw. Rights come before "exists": a read token, or a
+    // namespace the user cannot write to, gets 403 even for an existing repo (PR #1364, #2419).
+    // UNVERIFIED: whether the rights check also comes before the plan check.
+    if (!this.canWrite(caller, namespace)) throw new HubError(403, "You don't have the rights to create a space under this namespace");
+    // The plan check comes before "exists": a free account gets 402 for a Space that exists (hub#4535,
+    // with this text; PR #4539 makes create_repo(exist_ok=True) look the repo up after 401/402/403).
     if (this.planOf(namespace) === "free") {
-      const account = this.state.orgs.has(namespace) ? `the organization "${namespace}" needs a Team or Enterprise plan` : `"${namespace}" needs a PRO subscription`;
-      if (PAID_PLAN_SDKS.includes(sdk)) throw new HubError(402, `Creating a ${sdk} Space requires a paid plan: ${account}`);
-      if (visibility === "protected") throw new HubError(402, `Protected visibility requires a paid plan: ${account}`);
+      // docs spaces-overview: Gradio and Docker Spaces need PRO (user) or Team/Enterprise (org).
+      if (PAID_PLAN_SDKS.includes(sdk)) {
+        throw new HubError(402, "Static Spaces are free for everyone, but hosting Gradio and Docker Spaces on free cpu-basic requires a PRO subscription.");
+      }
+      // UNVERIFIED: that protected visibility needs a paid plan, and this answer.
+      if (visibility === "protected") throw new HubError(402, "Protected Spaces require a PRO subscription.");
     }
+    // Body recorded in cassette test_manage_secrets; that answer has no X-Error-Message header.
+    if (this.state.spaces.has(spaceId)) throw new HubError(409, "You already created this space repo", { extraBody: { url: spaceUrl }, withoutMessageHeader: true });
 
     const files = new Map<string, Buffer>([
       [".gitattributes", Buffer.from(DEFAULT_GITATTRIBUTES)],
@@ -1176,14 +1302,15 @@ class FakeHuggingFaceHub implements FakeHub {
     return body["private"] === true ? "private" : "public";
   }
 
+  /** `DELETE /api/repos/delete` answers a plain `OK` (cassettes); a missing repo is 404 (hf_api.py delete_repo, missing_ok). */
   private deleteSpace(context: RequestContext): HubResponse {
     const caller = this.requireUser(context);
     const body = parseJsonObject(context.body);
     const name = requireString(body, "name");
     const namespace = optionalString(body, "organization") ?? caller.user.name;
     if ((body["type"] ?? "model") !== "space") throw new HubError(400, `This fake Hub only hosts spaces, not "${String(body["type"] ?? "model")}" repos`);
-    if (!this.isMember(caller.user, namespace)) throw new HubError(403, `You don't have the rights to delete repos under the namespace "${namespace}"`);
-    this.requireWriteRole(caller);
+    // UNVERIFIED wording, modelled on the create answer.
+    if (!this.canWrite(caller, namespace)) throw new HubError(403, "You don't have the rights to delete a space under this namespace");
     const spaceId = `${namespace}/${name}`;
     if (!this.state.spaces.delete(spaceId)) throw new HubError(404, "Repository not found", { errorCode: "RepoNotFound" });
     return { status: 200, headers: { "Content-Type": "text/plain; charset=utf-8" }, raw: "OK" };
@@ -1197,6 +1324,13 @@ class FakeHuggingFaceHub implements FakeHub {
     return { sha: commit.oid, files: commit.files };
   }
 
+  /**
+   * Fields as hf.js types/api/api-space.ts (ApiSpaceInfo) and hf_api.py SpaceInfo read them; `?expand=`
+   * answers only the expanded fields plus ids (cassettes: `?expand=xetEnabled`).
+   * Visibility is only `private`: neither client models a `visibility` field here, so a protected
+   * Space (files private, app public) answers `private: true` like a private one. UNVERIFIED
+   * beyond that: how the real Hub reports a protected Space.
+   */
   private spaceInfo(context: RequestContext, spaceId: string, revision: string): HubResponse {
     const space = this.readableSpace(context, spaceId);
     const { sha, files } = this.filesAt(space, revision);
@@ -1227,10 +1361,51 @@ class FakeHuggingFaceHub implements FakeHub {
     return { status: 200, json: Object.fromEntries(Object.entries(info).filter(([field]) => field === "_id" || field === "id" || expand.includes(field))) };
   }
 
+  /**
+   * `PUT /api/spaces/{repo}/settings` as update_repo_settings sends it (hf_api.py): a JSON body with
+   * `visibility` (public | private | protected, protected for Spaces only), or the older `private`
+   * boolean, and/or `gated`. The client reads no answer body (hf_raise_for_status only): the fake
+   * answers `{}`. UNVERIFIED: the answer body; that changing visibility starts no rebuild; that
+   * it needs the same rights as other writes.
+   */
+  private updateSettings(context: RequestContext, spaceId: string): HubResponse {
+    const space = this.writableSpace(context, spaceId);
+    const body = parseJsonObject(context.body);
+    if (body["visibility"] === undefined && body["private"] === undefined && body["gated"] === undefined) {
+      throw new HubError(400, "At least one setting must be updated");
+    }
+    if (body["gated"] !== undefined && !["auto", "manual", false].includes(body["gated"] as string | boolean)) {
+      throw new HubError(400, `Invalid gated value ${JSON.stringify(body["gated"])}`);
+    }
+    if (body["visibility"] !== undefined || body["private"] !== undefined) {
+      const visibility = this.requestedVisibility(body);
+      // UNVERIFIED, as on create: that protected needs a paid plan, and this answer.
+      if (visibility === "protected" && this.planOf(space.owner) === "free") throw new HubError(402, "Protected Spaces require a PRO subscription.");
+      space.visibility = visibility;
+    }
+    return { status: 200, json: {} };
+  }
+
+  /**
+   * `GET /api/spaces/{repo}/auth-check[/write]`: auth_check in hf_api.py (write=True checks
+   * "content write permission"). Missing or hidden repos answer as any repo read does (404
+   * RepoNotFound, 401 without a token); a refused write is 403. UNVERIFIED: the status of a
+   * refused write (upstream only says it raises) and the body of a success (upstream reads none).
+   */
+  private authCheck(context: RequestContext, spaceId: string, write: boolean): HubResponse {
+    const space = this.readableSpace(context, spaceId);
+    if (write) {
+      const caller = this.requireUser(context);
+      if (!this.canWrite(caller, space.owner)) throw new HubError(403, `You don't have write access to "${space.id}"`);
+    }
+    return { status: 200, json: {} };
+  }
+
   private requireMainBranch(revision: string): void {
     if (revision !== "main") throw new HubError(404, `Invalid rev id: ${revision}`, { errorCode: "RevisionNotFound" });
   }
 
+  /** Answer shape recorded in the cassettes; `oid` of an existing file (test_pause_and_restart_space). */
   private preupload(context: RequestContext, spaceId: string, revision: string): HubResponse {
     const space = this.writableSpace(context, spaceId);
     this.requireMainBranch(revision);
@@ -1259,6 +1434,7 @@ class FakeHuggingFaceHub implements FakeHub {
     throw new HubError(400, `Unsupported encoding ${JSON.stringify(encoding)}`);
   }
 
+  /** NDJSON as hf.js lib/commit.ts sends it; answer as the cassettes record it. Every commit rebuilds (docs spaces-overview). */
   private commit(context: RequestContext, spaceId: string, revision: string): HubResponse {
     const caller = this.requireUser(context);
     const space = this.writableSpace(context, spaceId);
@@ -1319,6 +1495,7 @@ class FakeHuggingFaceHub implements FakeHub {
     return { status: 200, json: { success: true, commitOid: commit.oid, commitUrl: `${this.url}/spaces/${space.id}/commit/${commit.oid}`, hookOutput: "" } };
   }
 
+  /** Paged by a `Link: <...>; rel="next"` header, which hf.js lib/list-files.ts follows. */
   private listTree(context: RequestContext, spaceId: string, revision: string, directory: string): HubResponse {
     const space = this.readableSpace(context, spaceId);
     const { files } = this.filesAt(space, revision);
@@ -1345,6 +1522,7 @@ class FakeHuggingFaceHub implements FakeHub {
     return { status: 200, headers, json: page.map(({ type, oid, size, path }) => ({ type, oid, size, path })) };
   }
 
+  /** hf.js lib/download-file.ts and file-download-info.ts need Range, Content-Range and ETag. */
   private downloadFile(context: RequestContext, spaceId: string, revision: string, filePath: string): HubResponse {
     const space = this.readableSpace(context, spaceId);
     const { sha, files } = this.filesAt(space, revision);
@@ -1394,6 +1572,7 @@ class FakeHuggingFaceHub implements FakeHub {
     return requireString(parseJsonObject(context.body), "key");
   }
 
+  /** Answers `{}` to POST and DELETE, also for a missing key (cassette test_manage_secrets); values are never listed (_space_api.py SpaceSecret). */
   private secrets(context: RequestContext, spaceId: string): HubResponse {
     if (context.method === "GET") {
       const space = this.ownedSpace(context, spaceId);
@@ -1412,6 +1591,7 @@ class FakeHuggingFaceHub implements FakeHub {
     throw new HubError(404, "Sorry, we can't find the page you are looking for.");
   }
 
+  /** Every call answers the whole map (cassette test_manage_variables), DELETE of a missing key included. */
   private variables(context: RequestContext, spaceId: string): HubResponse {
     const space = context.method === "GET" ? this.ownedSpace(context, spaceId) : this.writableSpace(context, spaceId);
     if (context.method === "POST") {
@@ -1427,21 +1607,25 @@ class FakeHuggingFaceHub implements FakeHub {
 
   private runtimeJson(space: FakeSpace): Record<string, unknown> {
     const runtime = space.runtime;
-    const running = runtime.stage === "RUNNING" || runtime.stage.startsWith("RUNNING_") || runtime.stage === "APP_STARTING";
+    // Field for field as the cassettes record it (test_space_runtime, test_pause_and_restart_space):
+    // `replicas.current` only once a replica runs, `gcTimeout` 172800 (48 h) on cpu-basic.
+    const running = runtime.stage === "RUNNING" || runtime.stage.startsWith("RUNNING_");
     const defaultSleep = runtime.hardware.requested === "cpu-basic" ? FREE_HARDWARE_SLEEP_SECONDS : null;
     return {
       stage: runtime.stage,
       hardware: { ...runtime.hardware },
       storage: null,
       gcTimeout: runtime.sleepTimeSeconds ?? defaultSleep,
-      replicas: { current: running ? 1 : 0, requested: 1 },
+      replicas: { requested: 1, ...(running && { current: 1 }) },
       devMode: false,
+      // Not in the cassettes; hf.js types/api/api-collection.ts lists an optional `sha`.
       sha: space.headSha,
-      ...(runtime.domains.length > 0 && { domains: runtime.domains.map((domain) => ({ ...domain, isCustom: false })) }),
+      ...(runtime.domains.length > 0 && { domains: runtime.domains.map((domain) => ({ ...domain })) }),
       ...(runtime.errorMessage !== undefined && { errorMessage: runtime.errorMessage }),
     };
   }
 
+  /** `GET .../runtime` (cassette test_space_runtime). */
   private runtime(context: RequestContext, spaceId: string): HubResponse {
     const space = this.readableSpace(context, spaceId);
     const reply: HubResponse = { status: 200, json: this.runtimeJson(space) };
@@ -1453,6 +1637,7 @@ class FakeHuggingFaceHub implements FakeHub {
     return reply;
   }
 
+  /** hf_api.py request_space_hardware: `{flavor, sleepTimeSeconds?}`, answers the runtime. */
   private requestHardware(context: RequestContext, spaceId: string): HubResponse {
     const space = this.writableSpace(context, spaceId);
     const body = parseJsonObject(context.body);
@@ -1474,12 +1659,14 @@ class FakeHuggingFaceHub implements FakeHub {
     return seconds;
   }
 
+  /** hf_api.py set_space_sleep_time: `{seconds}` (-1 never), answers the runtime. */
   private setSleepTime(context: RequestContext, spaceId: string): HubResponse {
     const space = this.writableSpace(context, spaceId);
     space.runtime.sleepTimeSeconds = this.validSleepTime(parseJsonObject(context.body)["seconds"]);
     return { status: 200, json: this.runtimeJson(space) };
   }
 
+  /** Answers the runtime, BUILDING (cassette test_pause_and_restart_space); the only way out of PAUSED (hf_api.py restart_space). */
   private restart(context: RequestContext, spaceId: string): HubResponse {
     const space = this.writableSpace(context, spaceId);
     // `?factory=true` (rebuild without cache) looks the same from outside: a fresh build.
@@ -1487,6 +1674,7 @@ class FakeHuggingFaceHub implements FakeHub {
     return { status: 200, json: this.runtimeJson(space) };
   }
 
+  /** Answers the runtime, PAUSED (cassette test_pause_and_restart_space); stays PAUSED until restarted (hf_api.py pause_space). */
   private pause(context: RequestContext, spaceId: string): HubResponse {
     const space = this.writableSpace(context, spaceId);
     space.runtime.upcomingStages = [];
@@ -1494,6 +1682,7 @@ class FakeHuggingFaceHub implements FakeHub {
     return { status: 200, json: this.runtimeJson(space) };
   }
 
+  /** SSE `data: {"data", "timestamp"}` events (hf_api.py fetch_space_logs). */
   private logs(context: RequestContext, spaceId: string, kind: "build" | "run"): HubResponse {
     const space = this.ownedSpace(context, spaceId);
     const timestamp = this.isoNow();
