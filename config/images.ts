@@ -64,3 +64,50 @@ export function checkImagePin(key: string, reference: string, example: string): 
     }
     return [];
 }
+
+const LITELLM_REPOSITORIES = ["ghcr.io/berriai/litellm-database", "docker.litellm.ai/berriai/litellm-database"];
+
+/**
+ * Registry digests of LiteLLM releases as more than one unrelated public project pins them (no
+ * registry is reachable from where this was written: ../shared/reference/litellm.md, "Digests seen
+ * pinned in public repositories"). `docker buildx imagetools inspect <ref>` confirms one.
+ */
+export const KNOWN_LITELLM_DIGESTS: Readonly<Record<string, string>> = {
+    "1.87.0": "sha256:23f40f60a9effdc064ca6affe1d9f6f4f976604feab0682f0401a2046af54b37",
+    "1.92.0": "sha256:64d3547e0b131bf4638342e52c12bc46d6f1d9b8498e4b731ff31be5ab316ea9",
+    "1.104.0": "sha256:fbe28229d2d02181c0a7d9df9599de614b491f3d897d2d7da18404f088310218",
+};
+
+/** Values seen pinned as LiteLLM digests that are something else, with what they are. */
+const KNOWN_WRONG_DIGESTS: Readonly<Record<string, string>> = {
+    "sha256:5a9ff0fd7177372f2ccd8949cb121f67e281f4d13d026af51f9c096c0626f50a":
+        "is recorded as the local image ID of LiteLLM 1.104.2 (what `docker images` shows), not a registry digest of any tag, so a pull by it fails",
+};
+
+/**
+ * A LiteLLM pin checked against what is known of it: a digest known to be something else is
+ * refused; a known release pinned to another digest than public projects record is warned about.
+ */
+export function checkKnownLiteLLMPin(key: string, reference: string): { problems: ConfigProblem[]; warnings: string[] } {
+    const parsed = parseImageReference(reference);
+    if (!parsed?.digest) {
+        return { problems: [], warnings: [] };
+    }
+    const verify = `check it with \`docker buildx imagetools inspect ${parsed.repository}:${parsed.tag ?? "<version>"}\``;
+    const wrong = KNOWN_WRONG_DIGESTS[parsed.digest];
+    if (wrong) {
+        return {
+            problems: [{ key, problem: `the digest ${parsed.digest.slice(0, 19)}... ${wrong}.`, fix: `pin the registry digest of the release, e.g. ${setCommand(key, `${LITELLM_REPOSITORIES[0]}:v1.104.0@${KNOWN_LITELLM_DIGESTS["1.104.0"]}`)}; ${verify}` }],
+            warnings: [],
+        };
+    }
+    const version = parsed.tag?.replace(/^v/, "");
+    const known = version ? KNOWN_LITELLM_DIGESTS[version] : undefined;
+    if (known && LITELLM_REPOSITORIES.includes(parsed.repository) && known !== parsed.digest) {
+        return {
+            problems: [],
+            warnings: [`pins ${parsed.tag} to ${parsed.digest.slice(0, 19)}..., but public projects pin ${parsed.tag} as ${known.slice(0, 19)}...; ${verify} before relying on it.`],
+        };
+    }
+    return { problems: [], warnings: [] };
+}

@@ -43,7 +43,7 @@ describe("stack dev", () => {
     it("pins both images by version and digest", () => {
         const images = mocked.byType("docker:index/remoteImage:RemoteImage").map((r) => String(reveal(r.inputs.name)));
         expect(images).toContain(
-            "ghcr.io/berriai/litellm-database:v1.104.0@sha256:5a9ff0fd7177372f2ccd8949cb121f67e281f4d13d026af51f9c096c0626f50a",
+            "ghcr.io/berriai/litellm-database:v1.104.0@sha256:fbe28229d2d02181c0a7d9df9599de614b491f3d897d2d7da18404f088310218",
         );
         expect(images).toContain("postgres:16-alpine@sha256:57c72fd2a128e416c7fcc499958864df5301e940bca0a56f58fddf30ffc07777");
         for (const container of mocked.byType(CONTAINER)) {

@@ -35,7 +35,19 @@ describe("defaults", () => {
             apiKeyEnv: "HF_TOKEN",
         });
         expect(settings.docker).toMatchObject({ port: 4000, bindAddress: "127.0.0.1", keepDataOnDestroy: true });
-        expect(settings.proxy).toMatchObject({ dashboardUsername: "admin", logLevel: "INFO", budgetDuration: "30d", maxBudget: undefined });
+        expect(settings.proxy).toMatchObject({ dashboardUsername: "admin", dashboardAccess: "admin_only", logLevel: "INFO", budgetDuration: "30d", maxBudget: 10, telemetry: false });
+        expect(settings.proxy.router).toEqual({
+            routingStrategy: "simple-shuffle",
+            numRetries: 2,
+            timeoutSeconds: 30,
+            retryAfterSeconds: 5,
+            allowedFails: 3,
+            cooldownSeconds: 5,
+            enforceModelRateLimits: true,
+            fallbacks: {},
+            contextWindowFallbacks: {},
+        });
+        expect(settings.proxy.cache).toEqual({ enabled: true, type: "local", ttlSeconds: 600 });
         expect(settings.proxy.litellmImage).toMatch(/litellm-database:v1\.\d+\.\d+@sha256:[0-9a-f]{64}$/);
         expect(settings.docker.postgresImage).toMatch(/^postgres:16[^@]*@sha256:[0-9a-f]{64}$/);
         expect(warnings).toEqual([]);
@@ -108,14 +120,14 @@ describe("bad configurations are rejected with the key, the problem and the fix"
             title: "an api key variable that is not an environment variable name",
             config: { models: [{ name: "default", model: "openai/gpt-4o", apiKeyEnv: "openai-key" }] },
             key: "models[0].apiKeyEnv",
-            problem: /environment variable name/,
-            fix: /OPENAI_API_KEY/,
+            problem: /not a provider key name/,
+            fix: /apiKeyEnv' OPENAI_API_KEY.*providerKeys\.OPENAI_API_KEY/,
         },
         {
             title: "a provider key named like the proxy's own variables",
             config: { models: [{ name: "default", model: "openai/gpt-4o", apiKeyEnv: "LITELLM_MASTER_KEY" }] },
             key: "models[0].apiKeyEnv",
-            problem: /set by this stack for the proxy itself/,
+            problem: /reads for the proxy itself/,
             fix: /OPENAI_API_KEY/,
         },
         {
@@ -164,7 +176,7 @@ describe("bad configurations are rejected with the key, the problem and the fix"
         { title: "a malformed postgres image", config: { postgresImage: "Postgres 16" }, key: "postgresImage", problem: /not a valid image reference/, fix: /postgresImage/ },
         { title: "a port out of range", config: { port: "70000" }, key: "port", problem: /between 1 and 65535/, fix: /pulumi config set port 4000/ },
         { title: "a bind address that is not an address", config: { bindAddress: "localhost" }, key: "bindAddress", problem: /not an IPv4 address/, fix: /bindAddress 127\.0\.0\.1/ },
-        { title: "a negative budget", config: { maxBudget: "-5" }, key: "maxBudget", problem: /positive amount/, fix: /pulumi config rm maxBudget/ },
+        { title: "a negative budget", config: { maxBudget: "-5" }, key: "maxBudget", problem: /not an amount in USD/, fix: /pulumi config set maxBudget '' for no proxy-wide cap/ },
         { title: "a budget duration LiteLLM does not know", config: { budgetDuration: "1 month" }, key: "budgetDuration", problem: /LiteLLM duration/, fix: /budgetDuration 30d/ },
         { title: "an unknown log level", config: { logLevel: "VERBOSE" }, key: "logLevel", problem: /not a LiteLLM log level/, fix: /logLevel INFO/ },
         { title: "a non-boolean flag", config: { keepDataOnDestroy: "yes" }, key: "keepDataOnDestroy", problem: /true or false/, fix: /keepDataOnDestroy true/ },
@@ -199,7 +211,7 @@ describe("bad configurations are rejected with the key, the problem and the fix"
             config: { databaseUrl: "postgresql://postgres:secret@db.abcdefgh.supabase.co:5432/postgres" },
             key: "databaseUrl",
             problem: /Supabase's direct host/,
-            fix: /postgres\.abcdefgh:URL_ENCODED_PASSWORD@aws-0-REGION\.pooler\.supabase\.com:6543/,
+            fix: /postgres\.abcdefgh:URL_ENCODED_PASSWORD@aws-0-REGION\.pooler\.supabase\.com:5432/,
         },
         {
             title: "a key for a model the stack does not have",
@@ -227,7 +239,7 @@ describe("bad configurations are rejected with the key, the problem and the fix"
             config: { virtualKeys: [{ alias: "aiterm", rpm_limit: 10 }] },
             key: "virtualKeys[0].rpm_limit",
             problem: /not a key setting/,
-            fix: /pulumi config rm --path/,
+            fix: /rename it to rpmLimit/,
         },
         { title: "an invalid Space name", config: { spaceName: "my space" }, key: "spaceName", problem: /not a valid Space name/, fix: /spaceName aiterm-litellm/ },
         { title: "an unknown Space visibility", config: { spaceVisibility: "hidden" }, key: "spaceVisibility", problem: /public, protected, private/, fix: /spaceVisibility public/ },
@@ -305,7 +317,7 @@ describe("warnings", () => {
     });
 
     it("warn about a provider key no model reads", () => {
-        const { warnings } = parseSettings(configOf({ hfToken: HF, providerKeys: { ANTHROPIC_API_KEY: "x" } }), "dev");
+        const { warnings } = parseSettings(configOf({ hfToken: HF, providerKeys: { ANTHROPIC_API_KEY: "sk-ant-00000000" } }), "dev");
         expect(warnings).toEqual([expect.stringMatching(/providerKeys\.ANTHROPIC_API_KEY: no model reads this key/)]);
     });
 });

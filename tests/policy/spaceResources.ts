@@ -17,7 +17,7 @@ const DYNAMIC_RESOURCE = "pulumi-nodejs:dynamic:Resource";
 const STACK = "hfspaces";
 const PROJECT = "aiterm-litellm";
 export const PINNED_LITELLM_IMAGE =
-    "ghcr.io/berriai/litellm-database:v1.104.0@sha256:5a9ff0fd7177372f2ccd8949cb121f67e281f4d13d026af51f9c096c0626f50a";
+    "ghcr.io/berriai/litellm-database:v1.104.0@sha256:fbe28229d2d02181c0a7d9df9599de614b491f3d897d2d7da18404f088310218";
 
 /** A value as the engine sends a secret. */
 export function secretValue(value: unknown): Record<string, unknown> {
