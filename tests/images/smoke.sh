@@ -85,6 +85,7 @@ wait_until() { # wait_until SECONDS DESCRIPTION COMMAND...
 }
 health_is() { [ "$(docker inspect -f '{{.State.Health.Status}}' "$1" 2>/dev/null)" = "$2" ]; }
 ready_is() { api GET /health/readiness; [ "$STATUS" = "$1" ]; }
+details_db_is() { api GET /health/readiness/details "$MASTER_KEY"; [ "$STATUS" = 200 ] && jcheck "d['db'] == '$1'"; }
 
 # --------------------------------------------------------------------------------- secrets
 # a password with every character that usually breaks URLs and shells
@@ -119,6 +120,16 @@ ok "litellm image: python3 present, no curl, no wget"
 [ "$(docker image inspect -f '{{json .Config.Entrypoint}} {{json .Config.Cmd}} {{.Config.WorkingDir}}' "$LITELLM_IMAGE")" \
 	= '["/app/docker/prod_entrypoint.sh"] ["--port","4000"] /app' ] || fail "litellm image: entrypoint/cmd/workdir"
 ok "litellm image: entrypoint docker/prod_entrypoint.sh, CMD --port 4000, workdir /app"
+# laid out like the real image (docker/Dockerfile.database): root, a root-owned /app/.venv nobody else
+# may write, root's home closed to others, Prisma baked under /opt/prisma for every UID
+[ "$(docker image inspect -f '{{.Config.User}}' "$LITELLM_IMAGE")" = "" ] || fail "litellm image: expected to run as root"
+docker run --rm --user 1000 --entrypoint /bin/sh "$LITELLM_IMAGE" -c '
+	[ "$HOME" = / ] && ! touch /app/.venv/lib/python3.13/site-packages/litellm_proxy_extras/x 2>/dev/null &&
+	! touch /app/.venv/lib/python3.13/site-packages/litellm/proxy/_experimental/out/x 2>/dev/null &&
+	! ls /root >/dev/null 2>&1 && ! mkdir /.cache 2>/dev/null &&
+	[ -x "$PRISMA_BINARY_CACHE_DIR/node_modules/.bin/prisma" ] && [ "$PRISMA_BINARY_CACHE_DIR" = /opt/prisma/binaries ]' \
+	|| fail "litellm image: layout as UID 1000 (HOME=/, package dirs and /root closed, Prisma baked and readable)"
+ok "litellm image: as UID 1000, HOME is /, package directories and /root are not writable, Prisma is baked at /opt/prisma"
 
 out="$(docker run --rm -e POSTGRES_PASSWORD= "$PG_IMAGE" 2>&1)" && fail "postgres started with an empty POSTGRES_PASSWORD"
 grep -q 'superuser password is not specified' <<<"$out" || fail "postgres: unclear message for empty password: $out"
@@ -154,19 +165,31 @@ docker exec "$PG" sh -c 'grep -q "^listen_addresses = '"'"'\*'"'"'" "$PGDATA/pos
 ok "postgres listens on 0.0.0.0:5432"
 
 # --------------------------------------------------------------------------------- litellm start-up failures
-refuse() { # refuse DESCRIPTION GREP_PATTERN docker-run-args...
-	local what="$1" pattern="$2" out rc=0; shift 2
+refuse() { # refuse DESCRIPTION EXIT_CODE GREP_PATTERN docker-run-args...
+	local what="$1" want="$2" pattern="$3" out rc=0; shift 3
 	out="$(timeout 30 docker run --rm --name "$P-once" --network "$NET" "$@" "$LITELLM_IMAGE" 2>&1)" || rc=$?
-	[ "$rc" = 1 ] || fail "$what: expected exit 1, got $rc: $out"
+	[ "$rc" = "$want" ] || fail "$what: expected exit $want, got $rc: $out"
 	grep -q -- "$pattern" <<<"$out" || fail "$what: expected message matching '$pattern': $out"
 	grep -qF -- "$PG_PASSWORD" <<<"$out" && fail "$what: the DB password was printed"
-	ok "$what (exit 1)"
+	ok "$what (exit $want)"
 }
-refuse "master key without sk- refused" "must start with 'sk-'" -e LITELLM_MASTER_KEY="$(echo "${MASTER_KEY#sk-}")" -e DATABASE_URL="$DATABASE_URL"
-refuse "master key sk-1234 refused" "sk-1234" -e LITELLM_MASTER_KEY=sk-1234 -e DATABASE_URL="$DATABASE_URL"
-refuse "missing master key refused" "missing or empty" -e DATABASE_URL="$DATABASE_URL"
-refuse "unencoded password in DATABASE_URL refused" "malformed" -e LITELLM_MASTER_KEY="$MASTER_KEY" \
+# master_key_boot_check.py: an unsafe key fails the lifespan, uvicorn exits with 3
+refuse "master key sk-1234 refused" 3 "the master key is a publicly known default" -e LITELLM_MASTER_KEY=sk-1234 -e DATABASE_URL="$DATABASE_URL"
+refuse "blank master key refused" 3 "the master key is empty" -e "LITELLM_MASTER_KEY=   " -e DATABASE_URL="$DATABASE_URL"
+refuse "missing master key refused" 3 "no master key is set" -e DATABASE_URL="$DATABASE_URL"
+refuse "unencoded password in DATABASE_URL refused" 1 "malformed" -e LITELLM_MASTER_KEY="$MASTER_KEY" \
 	-e DATABASE_URL="postgresql://llmproxy:$PG_PASSWORD@$PG:5432/litellm"
+
+# the sk- prefix is a convention only: a master key without it boots (master_key_boot_check.py) and
+# authenticates the key API (user_api_key_auth.py compares the master key first)
+PLAIN_KEY="plain-master-key-$(python3 -c 'import secrets; print(secrets.token_hex(8))')"
+docker run -d --name "$P-once" --network "$NET" -p 127.0.0.1::4000 -e LITELLM_MASTER_KEY="$PLAIN_KEY" \
+	-e DATABASE_URL="$DATABASE_URL" "$LITELLM_IMAGE" >/dev/null
+PORT="$(docker port "$P-once" 4000/tcp | head -n1 | sed 's/.*://')"
+wait_until 30 "the proxy with an unprefixed master key answering" bash -c "python3 '$TMP/api.py' GET http://127.0.0.1:$PORT/health/liveliness '' '' | grep -q '^200'"
+api POST /key/generate "$PLAIN_KEY" '{"key_alias": "smoke-plain"}'; expect 200 "a master key without sk- boots and issues keys"
+api POST /key/delete "$PLAIN_KEY" '{"key_aliases": ["smoke-plain"]}'; expect 200 "... and deletes them"
+docker rm -f "$P-once" >/dev/null
 
 # --------------------------------------------------------------------------------- litellm
 start_proxy() { # start_proxy NAME
@@ -188,7 +211,9 @@ grep -q 'os.environ/SMOKE_PROVIDER_KEY_NOT_SET' <<<"$(docker logs "$PROXY" 2>&1)
 ok "warning names the unset os.environ/ variable"
 
 api GET /health/liveliness; expect 200 "liveliness" 'd == "I'"'"'m alive!"'
-api GET /health/readiness; expect 200 "readiness: db connected" 'd["status"] == "healthy" and d["db"] == "connected" and d["cache"] is None and d["litellm_version"] == "test-double"'
+api GET /health/readiness; expect 200 "public readiness is low-detail" 'd == {"status": "healthy"}'
+api GET /health/readiness/details; expect 401 "readiness details need a key"
+api GET /health/readiness/details "$MASTER_KEY"; expect 200 "readiness details: db connected" 'd["status"] == "healthy" and d["db"] == "connected" and d["cache"] is None and d["litellm_version"] == "test-double"'
 api GET /health; expect 401 "/health needs a key"
 api GET /health "$MASTER_KEY"; expect 200 "/health with the master key" 'len(d["healthy_endpoints"]) == 2 and d["unhealthy_endpoints"] == []'
 api GET /v1/models; expect 401 "/v1/models needs a key" 'd["error"]["type"] == "auth_error" and d["error"]["code"] == "401"'
@@ -201,7 +226,8 @@ api POST /key/generate "$MASTER_KEY" '{"models": ["smoke-model"], "max_budget": 
 expect 200 "/key/generate with the master key" 'd["key"].startswith("sk-") and len(d["key"]) >= 25 and d["models"] == ["smoke-model"] and d["max_budget"] == 1 and d["spend"] == 0 and d["key_alias"] == "smoke-a"'
 KEY_A="$(jget 'd["key"]')"; TOKEN_A="$(jget 'd["token"]')"
 [ "$TOKEN_A" = "$(printf '%s' "$KEY_A" | sha256sum | cut -d' ' -f1)" ] || fail "token is not sha256(key)"
-ok "token = sha256(raw key)"
+[ "$(jget 'd["token_id"]')" = "$TOKEN_A" ] || fail "token is not token_id"
+ok "token = token_id = sha256(raw key) (key_management_endpoints.py remaps token to the hash)"
 [ "$(docker exec "$PG" psql -U llmproxy -d litellm -tAc "select count(*) from \"LiteLLM_VerificationToken\" where token = '$TOKEN_A'")" = 1 ] || fail "token not stored"
 [ "$(docker exec "$PG" psql -U llmproxy -d litellm -tAc "select count(*) from \"LiteLLM_VerificationToken\" where token = '$KEY_A' or key_name = '$KEY_A'")" = 0 ] || fail "raw key stored"
 ok "the DB stores the hash, not the raw key"
@@ -225,7 +251,7 @@ api GET "/key/info?key=sk-unknown-key" "$MASTER_KEY"; expect 404 "/key/info of a
 
 api POST /key/update "$MASTER_KEY" '{"key": "'"$KEY_A"'", "max_budget": 0.0001}'; expect 200 "/key/update changes max_budget" 'd["max_budget"] == 0.0001'
 api GET "/key/info?key=$KEY_A" "$MASTER_KEY"; expect 200 "/key/info shows the new max_budget" 'd["info"]["max_budget"] == 0.0001'
-api POST /v1/chat/completions "$KEY_A" "$CHAT"; expect 400 "over-budget key refused" '"Budget has been exceeded" in d["error"]["message"]'
+api POST /v1/chat/completions "$KEY_A" "$CHAT"; expect 422 "over-budget key refused with 422 (v1.104.0)" '"Budget has been exceeded" in d["error"]["message"] and d["error"]["type"] == "budget_exceeded"'
 api POST /key/update "$MASTER_KEY" '{"key": "sk-unknown-key", "max_budget": 1}'; expect 404 "/key/update of an unknown key"
 
 api POST /key/delete "$MASTER_KEY" '{"keys": ["'"$KEY_A"'"]}'; expect 200 "/key/delete" 'd["deleted_keys"] == ["'"$KEY_A"'"]'
@@ -250,9 +276,9 @@ while time.monotonic() < deadline:
         status, body = e.code, json.loads(e.read())
     if status == 503 and not seen:
         seen.append(body)
-        if not (body.get("status") == "unhealthy" and body.get("db") == "Not connected"):
+        if body != {"status": "healthy"}:  # upstream keeps the low-detail body, only the status changes
             sys.exit(f"unexpected 503 body: {body}")
-    if status == 200 and seen and body.get("db") == "connected":
+    if status == 200 and seen:
         sys.exit(0)
     time.sleep(0.02)
 sys.exit("no 503 then 200 from /health/readiness within 60 s" if not seen else "readiness stayed 503 for 60 s")
@@ -262,10 +288,10 @@ wait_until 10 "readiness watcher running" test -e "$TMP/watching"
 kill -9 "$(docker inspect -f '{{.State.Pid}}' "$PG")"
 say "killed the postgres container's main process (kill -9 from the host)"
 wait "$watcher" || fail "readiness during the DB crash"
-ok "readiness 503 {status: unhealthy, db: Not connected} while the DB is down, then 200 connected"
+ok "public readiness 503 while the DB is down, then 200"
 wait_until 60 "postgres restarted by its restart policy" bash -c "[ \$(docker inspect -f '{{.RestartCount}}' $PG) -gt $restarts_before ]"
 wait_until 60 "readiness back to connected" ready_is 200
-jcheck 'd["db"] == "connected"' || fail "readiness after DB restart: $BODY"
+wait_until 30 "readiness details back to connected" details_db_is connected
 ok "DB crash recovered by the restart policy; readiness back to connected without restarting the proxy"
 api POST /v1/chat/completions "$KEY_B" "$CHAT"; expect 200 "issued key works after the DB crash"
 
@@ -281,6 +307,55 @@ wait_until 60 "replacement postgres healthy" health_is "$PG" healthy
 grep -q 'skipping initialisation' <<<"$(docker logs "$PG" 2>&1)" || fail "replacement postgres re-initialised the volume"
 wait_until 60 "readiness back to connected after replacing postgres" ready_is 200
 api POST /v1/chat/completions "$KEY_B" "$CHAT"; expect 200 "key survives replacing the postgres container (named volume)"
+
+# --------------------------------------------------------------------------------- as UID 1000 (a Space)
+# once UID 1000: start detached, wait for liveliness or exit; sets ONCE_RC (empty while running)
+once_1000() { # once_1000 DBNAME docker-run-args...
+	local db="$1"; shift
+	docker rm -f "$P-once" >/dev/null 2>&1 || true
+	docker run -d --name "$P-once" --user 1000 --network "$NET" -p 127.0.0.1::4000 \
+		-e LITELLM_MASTER_KEY="$MASTER_KEY" -e LITELLM_SALT_KEY=sk-salt-smoke \
+		-e DATABASE_URL="postgresql://llmproxy:$PG_PASSWORD_ENC@$PG:5432/$db" "$@" "$LITELLM_IMAGE" >/dev/null
+	PORT="$(docker port "$P-once" 4000/tcp | head -n1 | sed 's/.*://')"
+	local end=$(( $(date +%s) + 30 ))
+	ONCE_RC=""
+	while [ "$(date +%s)" -lt "$end" ]; do
+		if [ "$(docker inspect -f '{{.State.Running}}' "$P-once")" != true ]; then
+			ONCE_RC="$(docker inspect -f '{{.State.ExitCode}}' "$P-once")"; break
+		fi
+		api GET /health/liveliness; [ "$STATUS" = 200 ] && break
+		sleep 0.2
+	done
+	ONCE_LOGS="$(docker logs "$P-once" 2>&1)"
+}
+docker exec "$PG" psql -U llmproxy -d litellm -qc 'CREATE DATABASE pushed' >/dev/null
+# a database an older LiteLLM made with `prisma db push`: tables, no migration history (as root)
+docker run --rm --network "$NET" -e LITELLM_MASTER_KEY="$MASTER_KEY" -e DATABASE_URL="postgresql://llmproxy:$PG_PASSWORD_ENC@$PG:5432/pushed" \
+	--entrypoint /bin/sh "$LITELLM_IMAGE" -c 'timeout 5 litellm --use_prisma_db_push; true' >/dev/null 2>&1
+[ "$(docker exec "$PG" psql -U llmproxy -d pushed -tAc "select count(*) from information_schema.tables where table_name = '_prisma_migrations'")" = 0 ] \
+	|| fail "db push left a migration history"
+once_1000 pushed
+[ "$ONCE_RC" = 1 ] || fail "UID 1000 on a db-push database: expected exit 1, got '${ONCE_RC}': $ONCE_LOGS"
+grep -q "PermissionError: \[Errno 13\] Permission denied: '/app/.venv/lib/python3.13/site-packages/litellm_proxy_extras/migrations/0_init'" <<<"$ONCE_LOGS" \
+	|| fail "UID 1000 on a db-push database: no PermissionError for migrations/0_init: $ONCE_LOGS"
+ok "UID 1000, database without migration history: the baseline in the root-owned package dir fails, PermissionError, exit 1"
+once_1000 litellm
+[ -z "$ONCE_RC" ] || fail "UID 1000 on a migrated database: exited $ONCE_RC: $ONCE_LOGS"
+grep -q "Permission denied - \[Errno 13\].*_baseline_diff" <<<"$ONCE_LOGS" && grep -q "unable to baseline db" <<<"$ONCE_LOGS" \
+	&& grep -q "Cannot restructure UI" <<<"$ONCE_LOGS" || fail "UID 1000 on a migrated database: expected the two warnings: $ONCE_LOGS"
+api GET /ui/login; [ "$STATUS" = 404 ] || fail "UID 1000 without a UI path: /ui/login answered $STATUS"
+ok "UID 1000, migrated database: starts with 'Permission denied ... unable to baseline db' and an unrestructured UI (/ui/login 404)"
+once_1000 litellm -e PRISMA_BINARY_CACHE_DIR=
+[ "$ONCE_RC" = 1 ] && grep -q "Permission denied: '/.cache'" <<<"$ONCE_LOGS" && grep -q "Database setup failed" <<<"$ONCE_LOGS" \
+	|| fail "UID 1000 without the baked Prisma: expected exit 1 and Permission denied on /.cache, got '${ONCE_RC}': $ONCE_LOGS"
+ok "UID 1000 with PRISMA_BINARY_CACHE_DIR unset: Prisma's download into HOME=/ fails, database setup failed, exit 1"
+once_1000 pushed -e LITELLM_MIGRATION_DIR=/tmp/litellm/migrations -e LITELLM_UI_PATH=/tmp/litellm/ui -e HOME=/tmp
+[ -z "$ONCE_RC" ] || fail "UID 1000 with writable directories: exited $ONCE_RC: $ONCE_LOGS"
+[ "$(docker exec "$PG" psql -U llmproxy -d pushed -tAc "select count(*) from \"_prisma_migrations\" where migration_name = '0_init'")" = 1 ] \
+	|| fail "no 0_init baseline recorded"
+api GET /ui/login; [ "$STATUS" = 200 ] || fail "UID 1000 with LITELLM_UI_PATH: /ui/login answered $STATUS"
+ok "UID 1000 with LITELLM_MIGRATION_DIR, LITELLM_UI_PATH and HOME under /tmp: baseline written, healthy, /ui/login 200"
+docker rm -f "$P-once" >/dev/null
 
 # --------------------------------------------------------------------------------- logs
 logs="$(docker logs "$PROXY-2" 2>&1)"
