@@ -94,6 +94,111 @@ describe("the Hub client", () => {
     });
 });
 
+describe("creating a Space that may already exist (huggingface_hub create_repo since PR #4539)", () => {
+    const FREE = "hf_frugalwrite0000000000000000000";
+    beforeEach(() => {
+        hub.addUser({ name: "frugal", plan: "free", tokens: [{ token: FREE, role: "write" }] });
+        hub.addOrg({ name: "club", plan: "free", members: ["frugal"], roles: { alice: "read" } });
+    });
+
+    it("adopts it after a 402 when the Space is there and the token can write to it", async () => {
+        hub.seedSpace({ id: "frugal/proxy", files: { Dockerfile: "FROM x" } });
+        expect(await createHubClient({ endpoint: hub.url, token: FREE }).createSpace("frugal/proxy", "public")).toBe("exists");
+        expect(hub.findRequests().map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+            "POST /api/repos/create 402",
+            "GET /api/spaces/frugal/proxy 200",
+            "GET /api/spaces/frugal/proxy/auth-check/write 200",
+        ]);
+    });
+
+    it("says it exists but cannot be written to when the write check refuses the token", async () => {
+        hub.seedSpace({ id: "club/proxy", files: { Dockerfile: "FROM x" } });
+        expect(await client().createSpace("club/proxy", "public")).toBe("exists-read-only");
+    });
+
+    it("keeps the 402 when there is no such Space", async () => {
+        const error = await createHubClient({ endpoint: hub.url, token: FREE })
+            .createSpace("frugal/proxy", "public")
+            .catch((e: unknown) => e);
+        expect(isHubError(error, 402)).toBe(true);
+        expect(hub.countRequests({ pathPattern: /auth-check/ })).toBe(0);
+    });
+});
+
+describe("redaction: no error of the client shows the token or a secret it was given", () => {
+    const fragments = (value: string) => [value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value), ...value.split(/[\u0000-\u001f\u007f\s]+/).filter((piece) => piece.length >= 4)];
+    const expectNoneOf = (message: string, values: string[]) => {
+        for (const value of values) {
+            for (const fragment of fragments(value)) {
+                expect(message, `"${JSON.stringify(fragment)}" in: ${message}`).not.toContain(fragment);
+            }
+        }
+    };
+
+    it.each([
+        ["a newline", "hf_tokenwithnewline\nafterthebreak0000"],
+        ["a carriage return", "hf_tokenwithreturn\rafterthebreak00000"],
+        ["a NUL", "hf_tokenwithnul\u0000afterthenul00000000"],
+        ["a DEL", "hf_tokenwithdel\u007fafterthedel00000000"],
+        ["another control character", "hf_tokenwithsoh\u0001afterthesoh00000000"],
+    ])("a token with %s: fetch refuses the header, the error names the cause, not the token, and nothing is retried", async (_, token) => {
+        hub.addToken(token.trim(), "alice", "write");
+        const hubClient = createHubClient({ endpoint: hub.url, token, retryBaseDelayMs: 20 });
+        for (const call of [() => hubClient.listSecrets("alice/demo"), () => hubClient.whoAmI(), () => hubClient.putSecret("alice/demo", "K", "v")]) {
+            const error = (await call().catch((e: unknown) => e)) as Error;
+            expect(isHubError(error)).toBe(true);
+            expectNoneOf(error.message, [token]);
+            expectNoneOf(error.stack ?? "", [token]);
+            expect(error.message).toMatch(/hfToken contains a character[\s\S]*pulumi config set --secret hfToken/);
+        }
+        expect(hub.countRequests()).toBe(0);
+    });
+
+    it("a token with only a trailing newline (what `< file` can leave) works: fetch trims header values", async () => {
+        expect(Object.keys(await client({ token: `${TOKEN}\n` }).listSecrets("alice/demo"))).toEqual(["A"]);
+    });
+
+    it("a token with a space reaches the Hub, which refuses it; the error does not show it", async () => {
+        const token = "hf_token with space 000000000000000";
+        const error = (await createHubClient({ endpoint: hub.url, token }).listSecrets("alice/demo").catch((e: unknown) => e)) as Error;
+        expect(isHubError(error, 401)).toBe(true);
+        expectNoneOf(error.message, [token]);
+    });
+
+    it("secret values with control characters stay out of errors, whatever the answer quotes", async () => {
+        const secrets = ["sk-secret\nwith-a-newline-000000", "pw\u0000nul-inside-the-value", "tab\tseparated\tsecret-value", "ends-with-newline-secret\n"];
+        const hubClient = client({ maxRetries: 0 });
+        for (const secret of secrets) {
+            hub.injectFault({ kind: "echoRequest" }, { method: "POST", pathPattern: /\/secrets$/ });
+            const error = (await hubClient.putSecret("alice/demo", "DB_PASSWORD", secret).catch((e: unknown) => e)) as Error;
+            expect(isHubError(error, 400)).toBe(true);
+            expect(error.message).toContain("writing secret DB_PASSWORD of Space alice/demo failed (HTTP 400)");
+            expectNoneOf(error.message, [TOKEN, secret]);
+        }
+        // Later errors of the same client still hide every secret it was given.
+        hub.injectFault({ kind: "echoRequest", status: 500 }, { pathPattern: /\/variables$/ });
+        const later = (await hubClient.listVariables("alice/demo").catch((e: unknown) => e)) as Error;
+        expectNoneOf(later.message, [TOKEN, ...secrets]);
+    });
+
+    it("errors raised through @huggingface/hub (whoami, commit, create) are redacted too", async () => {
+        const hubClient = client({ maxRetries: 0 });
+        hub.injectFault({ kind: "echoRequest" }, { pathPattern: /whoami-v2$/ });
+        const whoami = (await hubClient.whoAmI().catch((e: unknown) => e)) as Error;
+        expect(isHubError(whoami, 400)).toBe(true);
+        expectNoneOf(whoami.message, [TOKEN]);
+
+        hub.injectFault({ kind: "echoRequest" }, { pathPattern: /\/commit\// });
+        const commit = (await hubClient.commitFiles("alice/demo", { "config.yaml": "x: 1\n" }, undefined, "Update").catch((e: unknown) => e)) as Error;
+        expect(isHubError(commit, 400)).toBe(true);
+        expectNoneOf(commit.message, [TOKEN]);
+
+        hub.injectFault({ kind: "echoRequest", status: 403 }, { pathPattern: /\/repos\/create$/ });
+        const create = (await hubClient.createSpace("alice/other", "public").catch((e: unknown) => e)) as Error;
+        expectNoneOf(create.message, [TOKEN]);
+    });
+});
+
 describe("Space files", () => {
     it("hash content as git does (git hash-object)", () => {
         const directory = mkdtempSync(join(tmpdir(), "blob-"));

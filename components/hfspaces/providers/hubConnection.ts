@@ -14,11 +14,13 @@ export interface HubConnectionInputs {
     requestTimeoutSeconds?: number;
 }
 
-export function hubClientFor(inputs: HubConnectionInputs): HubClient {
+/** A client for these inputs; `secretValues` are kept out of its errors besides the token. */
+export function hubClientFor(inputs: HubConnectionInputs, secretValues: string[] = []): HubClient {
     return createHubClient({
         endpoint: inputs.hfEndpoint,
         token: inputs.token,
         requestTimeoutMs: (inputs.requestTimeoutSeconds ?? 30) * 1000,
+        secretValues,
     });
 }
 

@@ -56,7 +56,7 @@ function planIsEmpty(plan: SettingsPlan): boolean {
 }
 
 async function applySettings(inputs: SpaceSettingsInputs, plan: SettingsPlan): Promise<SpaceSettingsOutputs> {
-    const hub = hubClientFor(inputs);
+    const hub = hubClientFor(inputs, Object.values(inputs.secrets));
     for (const key of plan.secretsToWrite) {
         await hub.putSecret(inputs.spaceId, key, inputs.secrets[key]);
     }
