@@ -59,9 +59,9 @@ export function parseSettings(raw: RawConfig, stack: string, environment: Readon
     const input = new ConfigInput(raw, stack, environment);
     const target = parseTarget(input);
     const secrets = parseProvidedSecrets(input, raw);
-    const models = parseModels(input);
+    const { models, names: modelNames } = parseModels(input);
     const basics = parseProxyBasics(input);
-    const router = parseRouterSettings(input, models);
+    const router = parseRouterSettings(input, modelNames);
     const cache = parseCacheSettings(input, target);
     const docker = parseDockerSettings(input, target);
     const space = parseSpaceSettings(input);
@@ -76,7 +76,7 @@ export function parseSettings(raw: RawConfig, stack: string, environment: Readon
         }
     }
 
-    let virtualKeys = parseVirtualKeys(input, models);
+    let virtualKeys = parseVirtualKeys(input, modelNames);
     if (target === "hfspaces" && space.hfEndpoint !== DEFAULT_HF_ENDPOINT && virtualKeys.length > 0) {
         input.warn(
             "virtualKeys",

@@ -40,16 +40,27 @@ const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/;
 const MODEL_ID = /^[a-z0-9_-]{1,40}\/[\x21-\x7e]{1,200}$/;
 const RATE_LIMIT_MAX = 1_000_000_000;
 
-export function parseModels(input: ConfigInput): ModelSettings[] {
+export interface ParsedModels {
+    /** The valid entries. */
+    models: ModelSettings[];
+    /**
+     * Every name the list declares, valid entry or not: what other settings (keys, fallbacks) are
+     * checked against, so that one bad model is reported once, not again by everything naming it.
+     */
+    names: string[];
+}
+
+export function parseModels(input: ConfigInput): ParsedModels {
     const example = `${setCommand("models[0].name", "default", { path: true })} and ${setCommand("models[0].model", "huggingface/Qwen/Qwen2.5-Coder-0.5B-Instruct", { path: true })}`;
     const parsed = input.structured(modelsKey, `edit it in Pulumi.<stack>.yaml, or ${example}`);
     if (parsed === undefined) {
-        return [];
+        return { models: [], names: [] };
     }
     if (!Array.isArray(parsed) || parsed.length === 0) {
         input.problem("models", "must be a non-empty list of models (each with name and model).", `${example}, or pulumi config rm models for the default model`);
-        return [];
+        return { models: [], names: [] };
     }
+    const names = parsed.map((entry: unknown) => (entry && typeof entry === "object" ? (entry as Record<string, unknown>).name : undefined)).filter((n): n is string => typeof n === "string");
     const models: ModelSettings[] = [];
     const seen = new Set<string>();
     parsed.forEach((entry: unknown, index: number) => {
@@ -59,15 +70,27 @@ export function parseModels(input: ConfigInput): ModelSettings[] {
             return;
         }
         refuseUnknownFields(input, key, fields, MODEL_FIELDS, "model");
-        const model = parseModel(input, key, fields, seen);
+        const model = parseModel(input, key, fields, seen, freeName(names, index));
         if (model) {
             models.push(model);
         }
     });
-    return models;
+    return { models, names };
 }
 
-function parseModel(input: ConfigInput, key: string, fields: Record<string, unknown>, seen: Set<string>): ModelSettings | undefined {
+/** A name no entry uses, to suggest for entry `index`. */
+function freeName(names: readonly string[], index: number): string {
+    if (index === 0 && !names.includes("default")) {
+        return "default";
+    }
+    let n = index + 1;
+    while (names.includes(`model-${n}`)) {
+        n++;
+    }
+    return `model-${n}`;
+}
+
+function parseModel(input: ConfigInput, key: string, fields: Record<string, unknown>, seen: Set<string>, suggestedName: string): ModelSettings | undefined {
     let valid = true;
     const fail = (field: string, problem: string, fix: string) => {
         input.problem(`${key}.${field}`, problem, fix);
@@ -76,11 +99,11 @@ function parseModel(input: ConfigInput, key: string, fields: Record<string, unkn
     const { name, model, apiKeyEnv, apiBase, rpm, tpm } = fields;
 
     if (typeof name === "string" && isEnvironmentReference(name)) {
-        fail("name", "starts with os.environ/, which LiteLLM would replace by that environment variable's value (and then print and list it).", setCommand(`${key}.name`, "default", { path: true }));
+        fail("name", "starts with os.environ/, which LiteLLM would replace by that environment variable's value (and then print and list it).", setCommand(`${key}.name`, suggestedName, { path: true }));
     } else if (typeof name !== "string" || !MODEL_NAME.test(name)) {
-        fail("name", "must be a model name clients can ask for (letters, digits and . _ : / -, up to 64).", setCommand(`${key}.name`, "default", { path: true }));
+        fail("name", "must be a model name clients can ask for (a letter or digit, then letters, digits and . _ : / -, up to 64).", setCommand(`${key}.name`, suggestedName, { path: true }));
     } else if (seen.has(name)) {
-        fail("name", `"${name}" is used by an earlier model; names must be unique (LiteLLM would load-balance them as one).`, setCommand(`${key}.name`, `${name}-2`, { path: true }));
+        fail("name", `"${name}" is used by an earlier model; names must be unique (LiteLLM would load-balance them as one).`, setCommand(`${key}.name`, suggestedName, { path: true }));
     } else {
         seen.add(name);
     }

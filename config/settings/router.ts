@@ -7,7 +7,7 @@
 import { setCommand } from "../messages";
 import { configKey } from "./declaration";
 import { ConfigInput, readBoolean, readChoice, readInteger } from "./input";
-import { ModelSettings, ROUTING_STRATEGIES, RouterSettings, RoutingStrategy } from "./types";
+import { ROUTING_STRATEGIES, RouterSettings, RoutingStrategy } from "./types";
 import { shown } from "./untrusted";
 
 export const routingStrategyKey = configKey({
@@ -89,7 +89,7 @@ export const ROUTER_KEYS = [
     contextWindowFallbacksKey,
 ];
 
-export function parseRouterSettings(input: ConfigInput, models: readonly ModelSettings[]): RouterSettings {
+export function parseRouterSettings(input: ConfigInput, modelNames: readonly string[]): RouterSettings {
     return {
         routingStrategy: readChoice<RoutingStrategy>(input, routingStrategyKey, ROUTING_STRATEGIES, "a LiteLLM routing strategy"),
         numRetries: readInteger(input, numRetriesKey, 0, 10),
@@ -98,14 +98,13 @@ export function parseRouterSettings(input: ConfigInput, models: readonly ModelSe
         allowedFails: readInteger(input, allowedFailsKey, 0, 1000),
         cooldownSeconds: readInteger(input, cooldownKey, 0, 3600),
         enforceModelRateLimits: readBoolean(input, enforceModelRateLimitsKey),
-        fallbacks: parseFallbacks(input, fallbacksKey.key, models),
-        contextWindowFallbacks: parseFallbacks(input, contextWindowFallbacksKey.key, models),
+        fallbacks: parseFallbacks(input, fallbacksKey.key, modelNames),
+        contextWindowFallbacks: parseFallbacks(input, contextWindowFallbacksKey.key, modelNames),
     };
 }
 
-function parseFallbacks(input: ConfigInput, key: string, models: readonly ModelSettings[]): Record<string, string[]> {
+function parseFallbacks(input: ConfigInput, key: string, names: readonly string[]): Record<string, string[]> {
     const declaration = key === fallbacksKey.key ? fallbacksKey : contextWindowFallbacksKey;
-    const names = models.map((m) => m.name);
     const other = (name: string) => names.find((n) => n !== name) ?? "<another model>";
     const example = setCommand(`${key}.${names[0] ?? "default"}[0]`, other(names[0] ?? "default"), { path: true });
     const parsed = input.structured(declaration, example);
@@ -133,17 +132,22 @@ function parseFallbacks(input: ConfigInput, key: string, models: readonly ModelS
             continue;
         }
         let valid = true;
+        // A replacement for a bad entry: a model not this one and not listed already, else removal.
+        const replacement = (targetKey: string) => {
+            const candidate = names.find((n) => n !== name && !targets.includes(n));
+            return candidate ? setCommand(targetKey, candidate, { path: true }) : `pulumi config rm --path '${targetKey.replace(/'/g, "")}'`;
+        };
         targets.forEach((target: unknown, index: number) => {
             const targetKey = `${entryKey}[${index}]`;
             if (typeof target !== "string" || !names.includes(target)) {
                 input.problem(
                     targetKey,
                     `${typeof target === "string" ? shown(target, 64) : "this entry"} is not in the stack's model list (${names.join(", ")}); LiteLLM would fail the fallback.`,
-                    setCommand(targetKey, other(name), { path: true }),
+                    replacement(targetKey),
                 );
                 valid = false;
             } else if (target === name) {
-                input.problem(targetKey, `"${name}" falls back to itself.`, setCommand(targetKey, other(name), { path: true }));
+                input.problem(targetKey, `"${name}" falls back to itself.`, replacement(targetKey));
                 valid = false;
             } else if (targets.indexOf(target) !== index) {
                 input.problem(targetKey, `"${target}" is listed twice.`, `pulumi config rm --path '${targetKey}'`);

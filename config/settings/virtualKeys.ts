@@ -7,7 +7,7 @@ import { setCommand } from "../messages";
 import { configKey } from "./declaration";
 import { BUDGET_DURATION, ConfigInput, fieldNumber, MAX_USD_AMOUNT } from "./input";
 import { entryObject, refuseUnknownFields } from "./listEntries";
-import type { ModelSettings, VirtualKeySettings } from "./types";
+import type { VirtualKeySettings } from "./types";
 import { hasControlCharacters } from "./untrusted";
 
 /** The seed's key for aiterm: the `default` model, 5 USD per 30 days. */
@@ -29,7 +29,7 @@ const ALIAS = /^[A-Za-z0-9._-]{1,64}$/;
 const METADATA_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const LIMIT_MAX = 1_000_000_000;
 
-export function parseVirtualKeys(input: ConfigInput, models: readonly ModelSettings[]): VirtualKeySettings[] {
+export function parseVirtualKeys(input: ConfigInput, modelNames: readonly string[]): VirtualKeySettings[] {
     const example = `${setCommand("virtualKeys[0].alias", "aiterm", { path: true })} and ${setCommand("virtualKeys[0].models[0]", "default", { path: true })}`;
     const parsed = input.structured(virtualKeysKey, `edit it in Pulumi.<stack>.yaml, or ${example}`);
     if (parsed === undefined) {
@@ -39,7 +39,6 @@ export function parseVirtualKeys(input: ConfigInput, models: readonly ModelSetti
         input.problem("virtualKeys", "is not a list of keys.", `edit it in Pulumi.<stack>.yaml, or ${example}`);
         return [];
     }
-    const modelNames = models.map((m) => m.name);
     const keys: VirtualKeySettings[] = [];
     const aliases = new Set<string>();
     parsed.forEach((entry: unknown, index: number) => {
@@ -57,7 +56,7 @@ export function parseVirtualKeys(input: ConfigInput, models: readonly ModelSetti
     return keys;
 }
 
-function parseKey(input: ConfigInput, key: string, fields: Record<string, unknown>, modelNames: string[], aliases: Set<string>): VirtualKeySettings | undefined {
+function parseKey(input: ConfigInput, key: string, fields: Record<string, unknown>, modelNames: readonly string[], aliases: Set<string>): VirtualKeySettings | undefined {
     let valid = true;
     const fail = (field: string, problem: string, fix: string) => {
         input.problem(`${key}.${field}`, problem, fix);
