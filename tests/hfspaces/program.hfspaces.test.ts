@@ -131,7 +131,8 @@ describe("first pulumi up", () => {
         await stack.up();
         const config = parse(fileText("config.yaml"));
         expect(config.model_list.map((m: { model_name: string }) => m.model_name)).toEqual(["default", "openai"]);
-        expect(config.general_settings).toEqual({ master_key: "os.environ/LITELLM_MASTER_KEY", database_url: "os.environ/DATABASE_URL" });
+        // Other general settings (dashboard access) are not secrets; these two must be references.
+        expect(config.general_settings).toMatchObject({ master_key: "os.environ/LITELLM_MASTER_KEY", database_url: "os.environ/DATABASE_URL" });
         for (const name of ["HF_TOKEN", "OPENAI_API_KEY", "LITELLM_MASTER_KEY", "DATABASE_URL"]) {
             expect(hub.space(SPACE).secrets.has(name), name).toBe(true);
         }
@@ -294,6 +295,133 @@ describe("checks before anything is written", () => {
         await expect(stack.up({ hfToken: "hf_frankwrite00000000000000000000" })).rejects.toThrow(
             /needs a paid plan: since July 2026 Docker Spaces need PRO[\s\S]*HTTP 402/,
         );
+    });
+});
+
+describe("adopting on an account or organization without a plan (the Hub answers 402 before 409)", () => {
+    const FRANK = "hf_frankwrite00000000000000000000";
+    beforeEach(() => {
+        hub.addUser({ name: "frank", plan: "free", tokens: [{ token: FRANK, role: "write" }] });
+        hub.addOrg({ name: "free-org", plan: "free", members: ["frank"], roles: { alice: "read" } });
+    });
+
+    it("adopts the existing Space of a free account, deploys into it, and leaves it on destroy", async () => {
+        hub.seedSpace({ id: "frank/aiterm-litellm", sdk: "docker" });
+        const program = await stack.up({ hfToken: FRANK });
+        expect(hub.countRequests({ method: "POST", pathPattern: /\/repos\/create$/, status: 402 })).toBe(1);
+        expect(hub.space("frank/aiterm-litellm").runtime.stage).toBe("RUNNING");
+        expect(await valueOf(program.url)).toBe("https://frank-aiterm-litellm.hf.space");
+        await stack.destroy();
+        expect(hub.state.spaces.has("frank/aiterm-litellm")).toBe(true);
+    });
+
+    it("refuses, before any write to it, a Space that exists when the token cannot write to it", async () => {
+        hub.seedSpace({ id: "free-org/aiterm-litellm", sdk: "docker" });
+        await expect(stack.up({ spaceOwner: "free-org" })).rejects.toThrow(
+            /free-org\/aiterm-litellm already exists, but this token cannot write to it[\s\S]*settings\/tokens/,
+        );
+        expect(hub.findRequests({ isWrite: true }).map((r) => r.path)).toEqual(["/api/repos/create"]);
+    });
+});
+
+describe("visibility is declarative", () => {
+    const settingsWrites = () => hub.findRequests({ method: "PUT", pathPattern: /\/settings$/ });
+
+    it("a spaceVisibility change is an in-place update of the Space, one settings call", async () => {
+        await stack.up();
+        hub.clearRequests();
+        await stack.up({ spaceVisibility: "protected" });
+        expect(hub.space(SPACE).visibility).toBe("protected");
+        expect(settingsWrites()).toHaveLength(1);
+        expect(writes()).toBe(1);
+        expect(stack.engine.callsTo("update", "repository")).toHaveLength(1);
+        expect(stack.engine.callsTo("create", "repository")).toHaveLength(1);
+        expect(stack.engine.callsTo("delete", "repository")).toHaveLength(0);
+        hub.clearRequests();
+        await stack.up();
+        expect(writes()).toBe(0);
+    });
+
+    it("refresh sees a Space made private on the website, and the next up makes it public again", async () => {
+        await stack.up();
+        hub.space(SPACE).visibility = "private";
+        await stack.refresh();
+        hub.clearRequests();
+        await stack.up();
+        expect(hub.space(SPACE).visibility).toBe("public");
+        expect(settingsWrites()).toHaveLength(1);
+    });
+
+    it("an adopted Space takes the stack's visibility", async () => {
+        hub.seedSpace({ id: SPACE, sdk: "docker", visibility: "private" });
+        await stack.up({ spaceVisibility: "protected" });
+        expect(hub.space(SPACE).visibility).toBe("protected");
+    });
+
+    it("turns the Hub's 402 for protected into the paid-plan message", async () => {
+        hub.addUser({ name: "frank", plan: "free", tokens: [{ token: "hf_frankwrite00000000000000000000", role: "write" }] });
+        hub.seedSpace({ id: "frank/aiterm-litellm", sdk: "docker" });
+        const frank = new SpaceStack(hub, { ...stack.config, hfToken: "hf_frankwrite00000000000000000000" });
+        await frank.up();
+        await expect(frank.up({ spaceVisibility: "protected" })).rejects.toThrow(/protected[\s\S]*paid plan[\s\S]*HTTP 402/);
+    });
+});
+
+describe("a Space that will not run by itself", () => {
+    /** A second stack adopting the running Space of the first: its files match, so nothing rebuilds it. */
+    async function adoptAt(stage: "PAUSED" | "STOPPED" | "DELETING" | "SLEEPING"): Promise<SpaceStack> {
+        await stack.up();
+        hub.space(SPACE).runtime.stage = stage;
+        hub.clearRequests();
+        return new SpaceStack(hub, { ...stack.config, spaceWaitTimeoutSeconds: "2", spacePollIntervalSeconds: "1" });
+    }
+
+    it.each([
+        ["PAUSED", /PAUSED[\s\S]*hf spaces restart alice\/aiterm-litellm/],
+        ["STOPPED", /STOPPED[\s\S]*hf spaces restart alice\/aiterm-litellm/],
+        ["DELETING", /DELETING[\s\S]*being deleted/],
+    ] as const)("%s fails pulumi up at once with what to do, instead of waiting", async (stage, message) => {
+        const second = await adoptAt(stage);
+        const started = Date.now();
+        await expect(second.up()).rejects.toThrow(message);
+        expect(Date.now() - started).toBeLessThan(1500);
+        expect(hub.countRequests({ pathPattern: /\/runtime$/ })).toBe(1);
+        expect(restarts()).toBe(0);
+    });
+
+    it("a paused Space is not restarted behind its owner's back when a secret changes", async () => {
+        await stack.up();
+        hub.space(SPACE).runtime.stage = "PAUSED";
+        hub.clearRequests();
+        await expect(stack.up({ providerKeys: JSON.stringify({ OPENAI_API_KEY: "sk-openai-rotated-value-2222222222" }) })).rejects.toThrow(/PAUSED/);
+        expect(restarts()).toBe(0);
+        expect(hub.space(SPACE).secrets.get("OPENAI_API_KEY")?.value).toBe("sk-openai-rotated-value-2222222222");
+    });
+
+    it("SLEEPING ends the wait: the Space wakes on the first request to its app", async () => {
+        const second = await adoptAt("SLEEPING");
+        const program = await second.up();
+        expect(await valueOf(program.url)).toBe("https://alice-aiterm-litellm.hf.space");
+        expect(hub.countRequests({ pathPattern: /\/runtime$/ })).toBe(1);
+        expect(restarts()).toBe(0);
+    });
+});
+
+describe("custom domains", () => {
+    it("the endpoints use the Space's own hf.space domain, also when a custom domain is listed first", async () => {
+        await stack.up();
+        hub.addCustomDomain(SPACE, "llm.example.com");
+        await stack.refresh();
+        const program = await stack.up();
+        expect(await valueOf(program.url)).toBe("https://alice-aiterm-litellm.hf.space");
+        expect(await valueOf(program.chatCompletionsEndpoint)).toBe("https://alice-aiterm-litellm.hf.space/v1/chat/completions");
+    });
+
+    it("and when the Space had one before the stack adopted it", async () => {
+        hub.seedSpace({ id: SPACE, sdk: "docker" });
+        hub.addCustomDomain(SPACE, "llm.example.com", "PENDING");
+        const program = await stack.up();
+        expect(await valueOf(program.url)).toBe("https://alice-aiterm-litellm.hf.space");
     });
 });
 

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { HubClient, SpaceDomain } from "../hub";
 import { deriveSubdomain, spaceAppUrl } from "../spaceFiles";
 import { clientForExistingSpace, connectionChanged, GONE, HubConnectionInputs, hubClientFor } from "./hubConnection";
 
@@ -17,7 +18,10 @@ export interface SpaceRuntimeInputs extends HubConnectionInputs {
 
 export interface SpaceRuntimeOutputs extends SpaceRuntimeInputs {
     stage: string;
-    /** `<subdomain>.hf.space`, from the runtime once the Hub has assigned it. */
+    /**
+     * The Space's own `<subdomain>.hf.space` from the runtime, never a custom domain: that one
+     * is the owner's DNS and may still be PENDING, while `*.hf.space` always routes to the app.
+     */
     domain: string;
     url: string;
     /** Whether the last update restarted the Space. */
@@ -27,8 +31,57 @@ export interface SpaceRuntimeOutputs extends SpaceRuntimeInputs {
 const FAILED_STAGES = ["BUILD_ERROR", "RUNTIME_ERROR", "CONFIG_ERROR", "NO_APP_FILE"];
 
 /**
+ * Stages waiting never turns into RUNNING: huggingface_hub's TERMINAL_SPACE_STAGES
+ * (_space_api.py) include them, and "a paused Space stops executing until manually restarted by
+ * its owner" (hf_api.py pause_space). The stack does not restart such a Space itself: pausing
+ * is the owner's decision (a paused Space is not billed).
+ */
+const HALTED_STAGES = ["PAUSED", "STOPPED", "DELETING"];
+
+/**
+ * SLEEPING is not in huggingface_hub's stages at all, and its wait_for_space returns on any stage
+ * outside INTERMEDIATE_SPACE_STAGES (BUILDING, RUNNING_BUILDING, APP_STARTING,
+ * RUNNING_APP_STARTING). A sleeping Space has its app built and "if a new visitor lands on your
+ * Space, it will wake it up" (hf_api.py set_space_sleep_time): the first request to the proxy
+ * (aiterm's, or the virtual keys' readiness wait) wakes it. So the wait ends there, successfully.
+ */
+const SLEEPING_STAGE = "SLEEPING";
+
+/**
+ * The Space's own domain among the runtime's domains: not marked `isCustom`, under `.hf.space`.
+ * A custom domain can be listed first (`domains` is `[{domain, isCustom?, stage}]`, huggingface.js
+ * types/api/api-collection.ts), so `domains[0]` is not it.
+ */
+export function ownDomain(domains: SpaceDomain[], fallback: string): string {
+    const own = domains.filter((entry) => entry.isCustom !== true);
+    return (own.find((entry) => entry.domain.endsWith(".hf.space")) ?? own[0])?.domain ?? fallback;
+}
+
+function haltedError(spaceId: string, hfEndpoint: string, stage: string): Error {
+    if (stage === "DELETING") {
+        return new Error(
+            `Space ${spaceId} is DELETING: it is being deleted on the Hub and will not run again. Wait until it is gone, then run \`pulumi refresh\` and \`pulumi up\` to create it again (or set another \`spaceName\`).`,
+        );
+    }
+    const why = stage === "PAUSED" ? "it was paused on the Hub and" : "it was stopped on the Hub and";
+    return new Error(
+        `Space ${spaceId} is ${stage}: ${why} runs again only when it is restarted, which this stack does not do behind its owner's back. ` +
+            `Restart it on ${hfEndpoint}/spaces/${spaceId}/settings or with \`hf spaces restart ${spaceId}\`, then run \`pulumi up\` again.`,
+    );
+}
+
+/** Before a restart the stack would make: a halted Space is left as its owner left it. */
+async function refuseIfHalted(hub: HubClient, inputs: SpaceRuntimeInputs): Promise<void> {
+    const { stage } = await hub.runtime(inputs.spaceId);
+    if (HALTED_STAGES.includes(stage)) {
+        throw haltedError(inputs.spaceId, inputs.hfEndpoint, stage);
+    }
+}
+
+/**
  * Waits for RUNNING within the deadline; a failed stage fails with the Space's own message, except
- * that with `restartIfFailed` a Space found failed at the first read is restarted once.
+ * that with `restartIfFailed` a Space found failed at the first read is restarted once. A halted
+ * Space fails at once; a sleeping one ends the wait.
  */
 async function waitForRunning(inputs: SpaceRuntimeInputs, restartIfFailed = false): Promise<{ stage: string; domain: string; restarted: boolean }> {
     const hub = hubClientFor(inputs);
@@ -38,15 +91,18 @@ async function waitForRunning(inputs: SpaceRuntimeInputs, restartIfFailed = fals
     const fallbackDomain = `${deriveSubdomain(owner, name)}.hf.space`;
     for (;;) {
         const runtime = await hub.runtime(inputs.spaceId);
-        const domain = runtime.domains[0]?.domain ?? fallbackDomain;
+        const domain = ownDomain(runtime.domains, fallbackDomain);
         if (restartIfFailed && !restarted && (runtime.stage === "BUILD_ERROR" || runtime.stage === "RUNTIME_ERROR")) {
             await hub.restart(inputs.spaceId);
             restarted = true;
             continue;
         }
         restartIfFailed = false;
-        if (inputs.waitTimeoutSeconds === 0 || runtime.stage === "RUNNING") {
+        if (inputs.waitTimeoutSeconds === 0 || runtime.stage === "RUNNING" || runtime.stage === SLEEPING_STAGE) {
             return { stage: runtime.stage, domain, restarted };
+        }
+        if (HALTED_STAGES.includes(runtime.stage)) {
+            throw haltedError(inputs.spaceId, inputs.hfEndpoint, runtime.stage);
         }
         if (FAILED_STAGES.includes(runtime.stage)) {
             throw new Error(
@@ -63,8 +119,13 @@ async function waitForRunning(inputs: SpaceRuntimeInputs, restartIfFailed = fals
     }
 }
 
+/** `https://<domain>`, through spaceAppUrl for the `*.hf.space` domain the outputs always carry. */
+function urlOf(domain: string): string {
+    return domain.endsWith(".hf.space") ? spaceAppUrl(domain.slice(0, -".hf.space".length)) : `https://${domain}`;
+}
+
 function outputsOf(inputs: SpaceRuntimeInputs, observed: { stage: string; domain: string }, restarted: boolean): SpaceRuntimeOutputs {
-    return { ...inputs, stage: observed.stage, domain: observed.domain, url: spaceAppUrl(observed.domain.replace(/\.hf\.space$/, "")), restarted };
+    return { ...inputs, stage: observed.stage, domain: observed.domain, url: urlOf(observed.domain), restarted };
 }
 
 /**
@@ -98,7 +159,9 @@ export const spaceRuntimeProvider: pulumi.dynamic.ResourceProvider<SpaceRuntimeI
     async update(_id, olds, news) {
         const restart = olds.settingsRevision !== news.settingsRevision && olds.filesRevision === news.filesRevision;
         if (restart) {
-            await hubClientFor(news).restart(news.spaceId);
+            const hub = hubClientFor(news);
+            await refuseIfHalted(hub, news);
+            await hub.restart(news.spaceId);
         }
         const rebuilt = restart || olds.filesRevision !== news.filesRevision;
         const observed = rebuilt ? await waitForRunning(news) : { stage: olds.stage, domain: olds.domain, restarted: false };
@@ -111,8 +174,8 @@ export const spaceRuntimeProvider: pulumi.dynamic.ResourceProvider<SpaceRuntimeI
             return GONE;
         }
         const runtime = await hub.runtime(props.spaceId);
-        const domain = runtime.domains[0]?.domain ?? props.domain;
-        return { id, props: { ...props, stage: runtime.stage, domain, url: spaceAppUrl(domain.replace(/\.hf\.space$/, "")) } };
+        const domain = ownDomain(runtime.domains, props.domain);
+        return { id, props: { ...props, stage: runtime.stage, domain, url: urlOf(domain) } };
     },
 
     async delete() {},
