@@ -352,6 +352,14 @@ describe("visibility is declarative", () => {
         expect(settingsWrites()).toHaveLength(1);
     });
 
+    it("refresh cannot tell private from protected (the Space info has only `private`), so it keeps the recorded one", async () => {
+        await stack.up({ spaceVisibility: "protected" });
+        hub.space(SPACE).visibility = "private";
+        await stack.refresh();
+        const repository = [...stack.engine.state.values()].find((entry) => entry.name.endsWith("-repository"));
+        expect(repository?.outs.visibility).toBe("protected");
+    });
+
     it("an adopted Space takes the stack's visibility", async () => {
         hub.seedSpace({ id: SPACE, sdk: "docker", visibility: "private" });
         await stack.up({ spaceVisibility: "protected" });

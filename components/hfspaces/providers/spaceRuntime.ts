@@ -63,7 +63,8 @@ function haltedError(spaceId: string, hfEndpoint: string, stage: string): Error 
             `Space ${spaceId} is DELETING: it is being deleted on the Hub and will not run again. Wait until it is gone, then run \`pulumi refresh\` and \`pulumi up\` to create it again (or set another \`spaceName\`).`,
         );
     }
-    const why = stage === "PAUSED" ? "it was paused on the Hub and" : "it was stopped on the Hub and";
+    // Upstream says why a Space is PAUSED (its owner paused it), not why one is STOPPED.
+    const why = stage === "PAUSED" ? "it was paused (on its settings page or through the API) and" : "it";
     return new Error(
         `Space ${spaceId} is ${stage}: ${why} runs again only when it is restarted, which this stack does not do behind its owner's back. ` +
             `Restart it on ${hfEndpoint}/spaces/${spaceId}/settings or with \`hf spaces restart ${spaceId}\`, then run \`pulumi up\` again.`,
