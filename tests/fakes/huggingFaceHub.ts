@@ -1212,6 +1212,8 @@ class FakeHuggingFaceHub implements FakeHub {
     const orgs = [...this.state.orgs.values()]
       .filter((org) => org.members.has(user.name))
       .map((org) => ({ type: "org", id: org.id, name: org.name, fullname: org.name, email: null, canPay: org.plan === "pro", avatarUrl: `/avatars/${org.id}.svg`, periodEnd: null, roleInOrg: org.roles.get(user.name) ?? "write" }));
+    // `roleInOrg` as OAuth userinfo carries it (_oauth.py); UNVERIFIED that whoami-v2 lists it
+    // (hf.js WhoAmIOrg does not). The stack does not read it.
     // A fine-grained token lists its permissions per entity (shape of a recorded whoami-v2 answer).
     const fineGrained =
       token.role === "fineGrained"
