@@ -4,17 +4,32 @@
  *
  * Pulumi ships a dynamic provider to its engine as source text: it serializes
  * `virtualKeyProvider` and every function and value it reaches (`pulumi.runtime.serializeFunction`).
- * So the code below only uses globals at run time (fetch, AbortSignal, URL, TextEncoder,
- * crypto.subtle, setTimeout) and functions of this module; the only import is `import type`,
- * which leaves nothing behind in the compiled module. Exported constants are not referenced from
- * the provider's methods: under CommonJS they compile to `exports.NAME`, which would capture the
- * whole module object.
+ * So the code below only uses globals at run time, functions of this module and of the admin
+ * client (components/litellm/adminClient.ts, which follows the same rules and does every HTTP
+ * request); `import type` leaves nothing behind in the compiled module. Exported constants are not
+ * referenced from the provider's methods: under CommonJS they compile to `exports.NAME`, which
+ * would capture the whole module object.
  *
  * Secrets: the master key arrives in plain form inside the provider (it is a secret input, kept
  * encrypted in the state); the raw key is an output that the resource lists in
  * `additionalSecretOutputs`. Neither, nor the Authorization header, ever appears in an error.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import {
+    adminConnection,
+    adminFailure,
+    deleteKeys,
+    generateKey,
+    headerValueProblem,
+    isDuplicateAlias,
+    isKeyNotFound,
+    isSuccess,
+    issuedKeyHash,
+    keyInfo,
+    updateKey as updateKeyOnProxy,
+    waitUntilReady,
+    type AdminConnection,
+} from "../litellm/adminClient";
 
 /** The `resourceKind` input every VirtualKey carries: its engine type is the generic dynamic one. */
 export const VIRTUAL_KEY_RESOURCE_KIND = "LiteLLMVirtualKey";
@@ -24,7 +39,7 @@ export interface VirtualKeyInputs {
     resourceKind?: string;
     /** Base URL of the proxy, e.g. `http://127.0.0.1:4000`. */
     proxyUrl: string;
-    /** The proxy's master key (`sk-...`). */
+    /** The proxy's master key (LITELLM_MASTER_KEY; LiteLLM's convention is an `sk-` prefix). */
     masterKey: string;
     /** LiteLLM's `key_alias`: unique across the proxy. */
     alias: string;
@@ -83,10 +98,17 @@ export function validateVirtualKeyInputs(inputs: Partial<Record<keyof VirtualKey
     }
     if (known(masterKey)) {
         // The value itself is a secret: never echo it.
-        if (typeof masterKey !== "string" || masterKey.length === 0) {
+        // No sk- check: LiteLLM's key API compares the master key before it looks at any prefix
+        // (litellm/proxy/auth/user_api_key_auth.py), and the proxy starts with one that lacks it
+        // (litellm/proxy/auth/master_key_boot_check.py). A blank key, or one that cannot travel in an
+        // HTTP header, can never authenticate.
+        if (typeof masterKey !== "string" || masterKey.trim().length === 0) {
             fail("masterKey", "is required: the proxy's master key (LITELLM_MASTER_KEY)");
-        } else if (!masterKey.startsWith("sk-")) {
-            fail("masterKey", "must start with sk- (LiteLLM refuses a master key without the prefix)");
+        } else {
+            const problem = headerValueProblem(masterKey);
+            if (problem) {
+                fail("masterKey", `${problem}, so it cannot be sent as a Bearer token; set the proxy's LITELLM_MASTER_KEY without it`);
+            }
         }
     }
     if (known(alias)) {
@@ -161,244 +183,28 @@ export function diffVirtualKey(olds: VirtualKeyOutputs, news: VirtualKeyInputs):
 }
 
 // ---------------------------------------------------------------------------------------------
-// Requests to the key API
+// The key API, through the one admin client (components/litellm/adminClient.ts)
 // ---------------------------------------------------------------------------------------------
 
-interface Connection {
-    /** Without trailing slash. */
-    baseUrl: string;
-    masterKey: string;
-    requestTimeoutMs: number;
-    readyTimeoutSeconds: number;
-    /** Values that must never appear in an error message. */
-    secrets: string[];
-}
-
-interface ApiAnswer {
-    method: string;
-    path: string;
-    status: number;
-    body: unknown;
-    /** LiteLLM's error message (or the start of the body), secrets removed. */
-    message: string;
-    /** A numeric Retry-After header (seconds), as on 429. */
-    retryAfterSeconds?: number;
-}
-
-function connectionOf(settings: Pick<VirtualKeyInputs, "proxyUrl" | "masterKey" | "readyTimeoutSeconds" | "requestTimeoutSeconds">, rawKey?: string): Connection {
-    return {
-        baseUrl: String(settings.proxyUrl).replace(/\/+$/, ""),
+function connectionOf(
+    settings: Pick<VirtualKeyInputs, "proxyUrl" | "masterKey" | "readyTimeoutSeconds" | "requestTimeoutSeconds">,
+    rawKey?: string,
+): AdminConnection {
+    return adminConnection({
+        proxyUrl: settings.proxyUrl,
         masterKey: settings.masterKey,
-        requestTimeoutMs: Math.max(1, Number(settings.requestTimeoutSeconds) || 30) * 1000,
-        readyTimeoutSeconds: Number(settings.readyTimeoutSeconds) || 300,
-        secrets: [settings.masterKey, rawKey ?? ""].filter((s) => typeof s === "string" && s.length >= 4),
-    };
-}
-
-/** `text` without any secret of the connection and without anything shaped like a full LiteLLM key. */
-function redact(text: string, secrets: string[]): string {
-    let out = text;
-    for (const secret of secrets) {
-        out = out.split(secret).join("[redacted]");
-    }
-    return out.replace(/sk-[A-Za-z0-9_-]{8,}/g, "sk-[redacted]");
-}
-
-/** LiteLLM's error message from any of its shapes: `{error: {message}}`, `{detail: {error}}`, `{detail}`. */
-export function liteLLMErrorMessage(body: unknown, text: string): string {
-    const asText = (value: unknown): string | undefined => {
-        if (typeof value === "string") {
-            return value;
-        }
-        if (value && typeof value === "object") {
-            const record = value as Record<string, unknown>;
-            return asText(record.message) ?? asText(record.error) ?? JSON.stringify(value);
-        }
-        return undefined;
-    };
-    if (body && typeof body === "object") {
-        const record = body as Record<string, unknown>;
-        const found = asText(record.error) ?? asText(record.detail) ?? asText(record.message);
-        if (found) {
-            return found.slice(0, 500);
-        }
-    }
-    const trimmed = text.trim();
-    return trimmed.length > 0 ? trimmed.slice(0, 300) : "(empty body)";
-}
-
-function describeNetworkError(error: unknown, timeoutMs: number): string {
-    const err = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-    if (err?.name === "TimeoutError" || err?.name === "AbortError") {
-        return `no answer within ${timeoutMs / 1000} s`;
-    }
-    const code = err?.cause?.code;
-    if (code === "ECONNREFUSED") {
-        return "connection refused (nothing listens there yet)";
-    }
-    if (code) {
-        return `${code}${err.cause?.message ? ` (${err.cause.message})` : ""}`;
-    }
-    return err?.cause?.message ?? err?.message ?? String(error);
-}
-
-function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** One request; throws on network errors and timeouts, returns every HTTP answer. */
-async function send(conn: Connection, method: "GET" | "POST", path: string, body?: unknown): Promise<ApiAnswer> {
-    const response = await fetch(conn.baseUrl + path, {
-        method,
-        headers: {
-            Authorization: `Bearer ${conn.masterKey}`,
-            Accept: "application/json",
-            ...(body === undefined ? {} : { "Content-Type": "application/json" }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(conn.requestTimeoutMs),
+        readyTimeoutSeconds: settings.readyTimeoutSeconds,
+        requestTimeoutSeconds: settings.requestTimeoutSeconds,
+        secrets: [rawKey],
     });
-    const text = await response.text();
-    let parsed: unknown = undefined;
-    try {
-        parsed = text.length > 0 ? JSON.parse(text) : undefined;
-    } catch {
-        parsed = undefined;
-    }
-    const message = response.ok ? "" : redact(liteLLMErrorMessage(parsed, text), conn.secrets);
-    const retryAfter = Number(response.headers.get("retry-after") ?? Number.NaN);
-    return {
-        method,
-        path,
-        status: response.status,
-        body: parsed,
-        message,
-        ...(Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfterSeconds: retryAfter } : {}),
-    };
 }
 
-/** The path as it may appear in a message: the query (it can carry a key hash) left out. */
-function shownPath(path: string): string {
-    return path.split("?")[0];
-}
-
-function masterKeyRejected(conn: Connection, answer: ApiAnswer): Error {
-    return new Error(
-        `The proxy at ${conn.baseUrl} rejected the master key (HTTP ${answer.status} on ${answer.method} ${shownPath(answer.path)}); ` +
-            "the stack's masterKey output and the proxy's LITELLM_MASTER_KEY differ. The proxy is probably running with " +
-            "another master key (a container or Space not redeployed since the key changed, or an edited environment). " +
-            "Compare `pulumi stack output --show-secrets masterKey` with the proxy's LITELLM_MASTER_KEY, redeploy the proxy " +
-            "with `pulumi up` so that it runs with the stack's key, then run the command again. " +
-            `LiteLLM said: ${answer.message}`,
-    );
-}
-
-/**
- * A key API call with the master key. 429, 5xx, timeouts and network errors are retried (4
- * attempts, 0.25 s doubling, or the Retry-After of a 429 up to 10 s); 401/403 become the master
- * key error; every other answer goes back to the caller, which decides what a 400 or 404 means.
- */
-async function callKeyApi(conn: Connection, method: "GET" | "POST", path: string, body?: unknown): Promise<ApiAnswer> {
-    const attempts = 4;
-    let delayMs = 250;
-    for (let attempt = 1; ; attempt++) {
-        let answer: ApiAnswer | undefined;
-        let networkProblem = "";
-        try {
-            answer = await send(conn, method, path, body);
-        } catch (error) {
-            networkProblem = redact(describeNetworkError(error, conn.requestTimeoutMs), conn.secrets);
-        }
-        if (answer && (answer.status === 401 || answer.status === 403)) {
-            throw masterKeyRejected(conn, answer);
-        }
-        const retryable = !answer || answer.status === 429 || answer.status >= 500;
-        if (answer && !retryable) {
-            return answer;
-        }
-        if (attempt >= attempts) {
-            if (answer) {
-                return answer;
-            }
-            throw new Error(
-                `Could not reach the LiteLLM proxy at ${conn.baseUrl} (${method} ${shownPath(path)}): ${networkProblem}, ` +
-                    `${attempts} attempts. Check that the proxy is running and reachable from this machine.`,
-            );
-        }
-        await sleep(answer?.retryAfterSeconds !== undefined ? Math.min(answer.retryAfterSeconds, 10) * 1000 : delayMs);
-        delayMs *= 2;
-    }
-}
-
-function isSuccess(answer: ApiAnswer): boolean {
-    return answer.status >= 200 && answer.status < 300;
-}
-
-/**
- * The key does not exist (any more). LiteLLM answers 404 on current versions; older ones
- * answered 400 with the reason in the message. 401/403 never count: they are about the master key.
- */
-function isKeyNotFound(answer: ApiAnswer): boolean {
-    if (answer.status === 404) {
-        return true;
-    }
-    return answer.status === 400 && /key[^.]*not found|not found in (the )?(db|database)|no keys? (were )?found|(key|token)[^.]*(does not exist|deleted)/i.test(answer.message);
-}
-
-/** LiteLLM: "Key with alias '<alias>' already exists. Unique key aliases across all keys are required." */
-function isDuplicateAlias(answer: ApiAnswer): boolean {
-    return answer.status === 400 && /alias/i.test(answer.message) && /already exists|unique/i.test(answer.message);
-}
-
-function failure(conn: Connection, what: string, answer: ApiAnswer): Error {
-    return new Error(
-        `${what} failed: the proxy at ${conn.baseUrl} answered HTTP ${answer.status} to ${answer.method} ${shownPath(answer.path)}: ${answer.message}`,
-    );
-}
-
-function keyGoneOnUpdate(conn: Connection, alias: string): Error {
+function keyGoneOnUpdate(conn: AdminConnection, alias: string): Error {
     return new Error(
         `The virtual key "${alias}" no longer exists on the proxy at ${conn.baseUrl}: it was deleted outside Pulumi ` +
             "(or the proxy's database was reset). Run `pulumi refresh` to drop it from the stack's state, then " +
             "`pulumi up` to create a new key; clients then need the new key (`pulumi stack output --show-secrets`).",
     );
-}
-
-/**
- * Polls `GET /health/readiness` (no auth) until it answers 200. Connection refused, 5xx and
- * timeouts mean "not ready yet": LiteLLM runs its database migrations before it listens.
- */
-async function waitUntilReady(conn: Connection): Promise<void> {
-    const timeoutSeconds = conn.readyTimeoutSeconds;
-    const deadline = Date.now() + timeoutSeconds * 1000;
-    let delayMs = 250;
-    let lastAnswer = "nothing yet";
-    for (;;) {
-        const remaining = deadline - Date.now();
-        const attemptTimeoutMs = Math.max(100, Math.min(conn.requestTimeoutMs, remaining));
-        try {
-            const response = await fetch(`${conn.baseUrl}/health/readiness`, { signal: AbortSignal.timeout(attemptTimeoutMs) });
-            const text = await response.text();
-            if (response.status === 200) {
-                return;
-            }
-            lastAnswer = `HTTP ${response.status}: ${redact(text.trim().slice(0, 200), conn.secrets) || "(empty body)"}`;
-        } catch (error) {
-            lastAnswer = describeNetworkError(error, attemptTimeoutMs);
-        }
-        const left = deadline - Date.now();
-        if (left <= 0) {
-            throw new Error(
-                `The LiteLLM proxy at ${conn.baseUrl} did not become ready within ${timeoutSeconds} s; ` +
-                    `GET /health/readiness last answered: ${lastAnswer}. Check that the proxy runs and reaches its ` +
-                    "database (its logs tell, e.g. `docker logs <prefix>-proxy` for the local stack), or raise " +
-                    "readyTimeoutSeconds if it needs longer to start. If the proxy is gone for good, remove the key " +
-                    "from the stack with `pulumi state delete <urn>`.",
-            );
-        }
-        await sleep(Math.min(delayMs, left));
-        delayMs = Math.min(delayMs * 2, 2000);
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -483,18 +289,6 @@ export function updateBody(token: string, olds: Partial<VirtualKeyInputs>, news:
     return body;
 }
 
-/** LiteLLM's `token_id` (the hash), or the hash computed the way LiteLLM does (SHA-256, hex). */
-async function tokenOf(generated: Record<string, unknown>, rawKey: string): Promise<string> {
-    // `token` in the /key/generate answer is NOT the hash on current LiteLLM: GenerateKeyResponse
-    // copies the raw key into it. As the resource id it would print the key in plain text.
-    const tokenId = generated.token_id;
-    if (typeof tokenId === "string" && /^[0-9a-f]{64}$/.test(tokenId)) {
-        return tokenId;
-    }
-    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(rawKey));
-    return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
 function stringOrNull(value: unknown): string | null {
     return typeof value === "string" && value.length > 0 ? value : null;
 }
@@ -545,7 +339,7 @@ async function createKey(inputs: VirtualKeyInputs): Promise<pulumi.dynamic.Creat
     const conn = connectionOf(inputs);
     await waitUntilReady(conn);
     const body = generateBody(inputs);
-    let answer = await callKeyApi(conn, "POST", "/key/generate", body);
+    let answer = await generateKey(conn, body);
     if (isDuplicateAlias(answer)) {
         // A key with this alias exists already: most likely from a `pulumi up` interrupted after
         // LiteLLM issued the key but before the state recorded it (or a retried request whose
@@ -553,14 +347,14 @@ async function createKey(inputs: VirtualKeyInputs): Promise<pulumi.dynamic.Creat
         // so the raw key the outputs need cannot be recovered. The stale key is deleted by alias
         // and a new one issued. Aliases are unique per proxy, so a hand-made key with this alias
         // is deleted too: pick aliases that only this stack uses.
-        const removed = await callKeyApi(conn, "POST", "/key/delete", { key_aliases: [inputs.alias] });
+        const removed = await deleteKeys(conn, { key_aliases: [inputs.alias] });
         if (!isSuccess(removed) && !isKeyNotFound(removed)) {
-            throw failure(conn, `Deleting the stale key with alias "${inputs.alias}"`, removed);
+            throw adminFailure(conn, `Deleting the stale key with alias "${inputs.alias}"`, removed);
         }
-        answer = await callKeyApi(conn, "POST", "/key/generate", body);
+        answer = await generateKey(conn, body);
     }
     if (!isSuccess(answer)) {
-        throw failure(conn, `Creating the virtual key "${inputs.alias}"`, answer);
+        throw adminFailure(conn, `Creating the virtual key "${inputs.alias}"`, answer);
     }
     const generated = (answer.body ?? {}) as Record<string, unknown>;
     const rawKey = generated.key;
@@ -570,7 +364,7 @@ async function createKey(inputs: VirtualKeyInputs): Promise<pulumi.dynamic.Creat
                 "Run `pulumi up` again; the half-created key is replaced then.",
         );
     }
-    const token = await tokenOf(generated, rawKey);
+    const token = await issuedKeyHash(generated, rawKey);
     return {
         id: token,
         outs: outputsOf(inputs, {
@@ -597,12 +391,12 @@ async function readKey(id: string, props?: VirtualKeyOutputs): Promise<pulumi.dy
         );
     }
     const conn = connectionOf(props, props.key);
-    const answer = await callKeyApi(conn, "GET", `/key/info?key=${encodeURIComponent(id)}`);
+    const answer = await keyInfo(conn, id);
     if (isKeyNotFound(answer)) {
         return {};
     }
     if (!isSuccess(answer)) {
-        throw failure(conn, `Reading the virtual key "${props.alias}"`, answer);
+        throw adminFailure(conn, `Reading the virtual key "${props.alias}"`, answer);
     }
     const info = (answer.body as { info?: unknown } | undefined)?.info;
     if (!info || typeof info !== "object") {
@@ -627,22 +421,22 @@ async function updateKey(id: string, olds: VirtualKeyOutputs, news: VirtualKeyIn
     let spend = olds.spend ?? 0;
     let expires = olds.expires ?? null;
     if (changedKeyFields(olds, news).length > 0) {
-        const answer = await callKeyApi(conn, "POST", "/key/update", updateBody(id, olds, news));
+        const answer = await updateKeyOnProxy(conn, updateBody(id, olds, news));
         if (answer.status === 404) {
             throw keyGoneOnUpdate(conn, olds.alias);
         }
         if (!isSuccess(answer)) {
-            throw failure(conn, `Updating the virtual key "${olds.alias}"`, answer);
+            throw adminFailure(conn, `Updating the virtual key "${olds.alias}"`, answer);
         }
     } else {
         // Only the master key or a timeout changed: nothing to change on the key, but the state's
         // outputs must carry the new master key. Reading the key proves the proxy accepts it.
-        const answer = await callKeyApi(conn, "GET", `/key/info?key=${encodeURIComponent(id)}`);
+        const answer = await keyInfo(conn, id);
         if (isKeyNotFound(answer)) {
             throw keyGoneOnUpdate(conn, olds.alias);
         }
         if (!isSuccess(answer)) {
-            throw failure(conn, `Reading the virtual key "${olds.alias}"`, answer);
+            throw adminFailure(conn, `Reading the virtual key "${olds.alias}"`, answer);
         }
         const info = ((answer.body as { info?: Record<string, unknown> } | undefined)?.info ?? {}) as Record<string, unknown>;
         spend = numberOr(info.spend, spend);
@@ -654,11 +448,11 @@ async function updateKey(id: string, olds: VirtualKeyOutputs, news: VirtualKeyIn
 async function deleteKey(id: string, props: VirtualKeyOutputs): Promise<void> {
     const conn = connectionOf(props, props.key);
     await waitUntilReady(conn);
-    const answer = await callKeyApi(conn, "POST", "/key/delete", { keys: [id] });
+    const answer = await deleteKeys(conn, { keys: [id] });
     if (isSuccess(answer) || isKeyNotFound(answer)) {
         return; // deleted now, or already gone
     }
-    throw failure(conn, `Deleting the virtual key "${props.alias}"`, answer);
+    throw adminFailure(conn, `Deleting the virtual key "${props.alias}"`, answer);
 }
 
 /** The provider behind `VirtualKey`; exported so that tests can call its methods directly. */

@@ -3,17 +3,29 @@
  * 127.0.0.1 on an ephemeral port: `/health/readiness`, `/key/generate`, `/key/info`,
  * `/key/update`, `/key/delete`, and `/v1/chat/completions` to spend with an issued key.
  *
- * It answers the way LiteLLM's proxy does (litellm/proxy/management_endpoints/
- * key_management_endpoints.py and _types.py):
- * - keys are stored by their hash, SHA-256 hex of the raw key (LiteLLM's `hash_token`); every
- *   endpoint accepts the raw key or the hash;
- * - /key/generate answers `key` = the raw key, `token_id` = the hash, and ALSO the raw key as
- *   `token` (GenerateKeyResponse copies it there), which a client must not take for the hash;
- * - a duplicate `key_alias` is a 400 ("Key with alias '<a>' already exists. ...");
+ * It answers the way LiteLLM's proxy does (BerriAI/litellm, v1.104 line), each behaviour with the
+ * upstream file it follows:
+ * - keys are stored by their hash, SHA-256 hex of the raw key (litellm/proxy/utils.py
+ *   `hash_token`); every endpoint accepts the raw key or the hash;
+ * - /key/generate answers `key` = the raw key, and `token` = `token_id` = the hash
+ *   (key_management_endpoints.py: `response.token = response.token_id  # remap token to use the
+ *   hash, and leave the key in the key field`). `generateShape` gives the older answers a client
+ *   must also read right: the raw key in `token`, or no `token_id` at all;
+ * - a duplicate `key_alias` is a 400 ("Key with alias '<a>' already exists. ...",
+ *   key_management_endpoints.py `_enforce_unique_key_alias`);
  * - unknown keys are 404: /key/info "Key not found in database", /key/delete "No keys found",
  *   and /key/update with LiteLLM's own misleading "Team not found" message;
  * - errors have LiteLLM's shape `{"error": {"message", "type", "param", "code"}}`;
- * - the management endpoints need the master key as Bearer, anything else is a 401.
+ * - the management endpoints need the master key as Bearer, anything else is a 401. The master key
+ *   is compared as it is, sk- prefix or not (litellm/proxy/auth/user_api_key_auth.py compares it
+ *   before any prefix check; only other keys must start with `sk-`);
+ * - `GET /health/readiness` is public and low-detail, `{"status": "healthy"}`, 503 with the same
+ *   body while not ready; the details (`db`, `litellm_version`, ...) are behind any valid key on
+ *   `GET /health/readiness/details` (litellm/proxy/health_endpoints/_health_endpoints.py).
+ *   `readinessShape: "detailed"` gives the older public body with `db` and friends;
+ * - a chat completion over the key's `max_budget` is a 422 `budget_exceeded` (v1.104.0 release
+ *   notes, PR #42097; `litellm_settings.budget_exceeded_status_code` changes it: the option
+ *   `budgetExceededStatus`).
  *
  * Test-only. State is exposed for assertions; faults, an unready proxy and out-of-band deletes
  * can be injected.
@@ -77,6 +89,21 @@ export interface FakeLiteLLMOptions {
     port?: number;
     /** USD booked on a key per chat completion. @default 0.0001 */
     spendPerRequest?: number;
+    /**
+     * What /key/generate puts in `token` and `token_id`: `current` (both the hash, LiteLLM 1.104),
+     * `raw-key-in-token` (the raw key in `token`, the hash in `token_id`: LiteLLM's
+     * GenerateKeyResponse before the remap), `no-token-id` (the raw key in `token`, no `token_id`).
+     * @default "current"
+     */
+    generateShape?: "current" | "raw-key-in-token" | "no-token-id";
+    /**
+     * The public /health/readiness body: `minimal` (current) or `detailed` (before 1.104, and with
+     * `general_settings.allow_public_health_readiness_details: true`).
+     * @default "minimal"
+     */
+    readinessShape?: "minimal" | "detailed";
+    /** Status of an exhausted budget (`litellm_settings.budget_exceeded_status_code`). @default 422 */
+    budgetExceededStatus?: number;
 }
 
 export interface FakeLiteLLM {
@@ -163,6 +190,32 @@ export async function startFakeLiteLLM(options: FakeLiteLLMOptions): Promise<Fak
     let readinessRequests = 0;
     let readyNow = options.notReady === true ? false : true;
     const spendPerRequest = options.spendPerRequest ?? 0.0001;
+    const generateShape = options.generateShape ?? "current";
+    const readinessShape = options.readinessShape ?? "minimal";
+    const budgetExceededStatus = options.budgetExceededStatus ?? 422;
+
+    /** _health_endpoints.py `_get_health_readiness_details` */
+    function readinessDetails(): Record<string, unknown> {
+        return {
+            status: "healthy",
+            db: readyNow ? "connected" : "disconnected",
+            cache: null,
+            litellm_version: "fake",
+            success_callbacks: [],
+            use_aiohttp_transport: false,
+            log_level: "WARNING",
+            is_detailed_debug: false,
+        };
+    }
+
+    /** Any valid key: the master key, or one the fake issued (user_api_key_auth). */
+    function requireAnyKey(req: IncomingMessage): void {
+        const presented = (req.headers.authorization ?? "").replace(/^Bearer\s+/i, "");
+        if (presented === options.masterKey || (presented.startsWith("sk-") && keys.has(hashKey(presented)))) {
+            return;
+        }
+        throw new ApiError(401, "auth_error", "Authentication Error, No valid api key passed in.", "None");
+    }
 
     function isReady(): boolean {
         readinessRequests += 1;
@@ -224,10 +277,20 @@ export async function startFakeLiteLLM(options: FakeLiteLLMOptions): Promise<Fak
     type Handler = (req: IncomingMessage, query: Record<string, string>, body: Record<string, unknown>) => [number, unknown];
 
     const routes: Record<string, Handler> = {
-        "GET /health/readiness": () =>
-            isReady()
-                ? [200, { status: "healthy", db: "connected", cache: null, litellm_version: "fake", success_callbacks: [] }]
-                : [503, { error: { message: "Service Unavailable: database not connected", type: "None", param: "None", code: "503" } }],
+        "GET /health/readiness": () => {
+            const ready = isReady();
+            if (readinessShape === "detailed") {
+                return ready
+                    ? [200, readinessDetails()]
+                    : [503, { error: { message: "Service Unavailable: database not connected", type: "None", param: "None", code: "503" } }];
+            }
+            // Current LiteLLM: the body stays {"status": "healthy"}; only the status says 503.
+            return [ready ? 200 : 503, { status: "healthy" }];
+        },
+        "GET /health/readiness/details": (req) => {
+            requireAnyKey(req);
+            return [readyNow ? 200 : 503, readinessDetails()];
+        },
         "GET /health/liveliness": () => [200, "I'm alive!"],
         "POST /key/generate": (req, _query, body) => {
             requireMaster(req);
@@ -238,10 +301,12 @@ export async function startFakeLiteLLM(options: FakeLiteLLMOptions): Promise<Fak
                     ...body,
                     ...info(key),
                     key: key.key,
-                    // LiteLLM's GenerateKeyResponse carries the raw key in `token` too.
-                    token: key.key,
-                    token_id: key.token,
                     key_name: `sk-...${key.key.slice(-4)}`,
+                    // key_management_endpoints.py: `response.token = response.token_id` (the hash);
+                    // the older shapes on request.
+                    ...(generateShape === "current" ? { token: key.token, token_id: key.token } : {}),
+                    ...(generateShape === "raw-key-in-token" ? { token: key.key, token_id: key.token } : {}),
+                    ...(generateShape === "no-token-id" ? { token: key.key } : {}),
                 },
             ];
         },
@@ -308,7 +373,7 @@ export async function startFakeLiteLLM(options: FakeLiteLLMOptions): Promise<Fak
                 throw new ApiError(401, "key_model_access_denied", `API Key not allowed to access model. This key can only access models=${JSON.stringify(key.models)}. Tried to access ${model}`, "model");
             }
             if (key.maxBudget !== null && key.spend >= key.maxBudget) {
-                throw new ApiError(400, "budget_exceeded", `Budget has been exceeded! Current cost: ${key.spend}, Max budget: ${key.maxBudget}`, "None");
+                throw new ApiError(budgetExceededStatus, "budget_exceeded", `Budget has been exceeded! Current cost: ${key.spend}, Max budget: ${key.maxBudget}`, "None");
             }
             key.spend += spendPerRequest;
             return [

@@ -3,21 +3,18 @@
  * `destroy` do to a key, what they do when the proxy is slow, gone or holds another master key,
  * and that the provider survives the trip to the engine (closure serialization).
  */
-import { readFileSync, mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ReadResponse } from "@pulumi/pulumi/proto/provider_pb";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import * as ts from "typescript";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { liteLLMErrorMessage } from "../../../components/litellm/adminClient";
 import {
     changedKeyFields,
     diffVirtualKey,
-    liteLLMErrorMessage,
     updateBody,
     validateVirtualKeyInputs,
     virtualKeyProvider,
@@ -25,7 +22,9 @@ import {
     type VirtualKeyOutputs,
 } from "../../../components/keys/virtualKeyProvider";
 import { hashKey, reservePort, startFakeLiteLLM, type FakeLiteLLM, type FakeLiteLLMOptions } from "../../fakes/litellmKeyApi";
-import { isSecretValue, reveal, valueOf } from "../../support/pulumiMocks";
+import { DynamicEngine } from "../../support/dynamicEngine";
+import { loadModuleNatively } from "../../support/nativeProgram";
+import { installMocks, isSecretValue, reveal, valueOf } from "../../support/pulumiMocks";
 
 const MASTER_KEY = "sk-master-0123456789abcdefghij";
 const provider = virtualKeyProvider as Required<pulumi.dynamic.ResourceProvider<VirtualKeyInputs, VirtualKeyOutputs>>;
@@ -34,6 +33,7 @@ const projectRequire = createRequire(join(process.cwd(), "package.json"));
 let fakes: FakeLiteLLM[] = [];
 
 afterEach(async () => {
+    vi.unstubAllGlobals();
     await Promise.all(fakes.map((fake) => fake.close()));
     fakes = [];
 });
@@ -98,7 +98,7 @@ describe("check", () => {
     it("names each invalid property and why, without echoing the master key", () => {
         const failures = validateVirtualKeyInputs({
             ...keyInputs("localhost:4000"),
-            masterKey: "no-prefix-secret-value",
+            masterKey: "sk-pasted-with-a-newline\nsecret-value",
             alias: "aiterm dev",
             maxBudget: -1,
             budgetDuration: "30 days",
@@ -118,8 +118,25 @@ describe("check", () => {
         ]);
         expect(failures.find((f) => f.property === "budgetDuration")?.reason).toMatch(/"30d"/);
         expect(failures.find((f) => f.property === "alias")?.reason).toMatch(/letters, digits/);
-        expect(JSON.stringify(failures)).not.toContain("no-prefix-secret-value");
+        expect(failures.find((f) => f.property === "masterKey")?.reason).toMatch(/line break/);
+        expect(JSON.stringify(failures)).not.toMatch(/pasted-with|secret-value/);
         expect(validateVirtualKeyInputs({ proxyUrl: "http://x", masterKey: MASTER_KEY }).map((f) => f.property)).toEqual(["alias"]);
+    });
+
+    it("accepts a master key without the sk- prefix: LiteLLM's key API compares the master key before any prefix", async () => {
+        // user_api_key_auth.py: compare_digest(api_key, master_key) first; the sk- check is for virtual keys
+        const plain = "plain-master-key-0123456789abcdef";
+        expect(validateVirtualKeyInputs(keyInputs("http://127.0.0.1:4000", { masterKey: plain }))).toEqual([]);
+        const proxy = await startProxy({ masterKey: plain });
+        const { id } = await created(proxy, { masterKey: plain });
+        expect(proxy.keys.has(id)).toBe(true);
+    });
+
+    it("refuses a blank master key and one that cannot travel in a header", () => {
+        for (const masterKey of ["", "   ", "sk-tail\r", "sk-\u0000nul", "sk-€uro"]) {
+            const failures = validateVirtualKeyInputs(keyInputs("http://x", { masterKey }));
+            expect(failures.map((f) => f.property), JSON.stringify(masterKey)).toEqual(["masterKey"]);
+        }
     });
 
     it("skips values a preview does not know yet", () => {
@@ -219,6 +236,19 @@ describe("create", () => {
         expect((await chat(proxy, outs.key)).status).toBe(200);
     });
 
+    it.each(["current", "raw-key-in-token", "no-token-id"] as const)(
+        "takes the hash for the id whatever /key/generate's shape (%s), never the raw key",
+        async (generateShape) => {
+            const proxy = await startProxy({ generateShape });
+            const { id, outs } = await created(proxy);
+            expect(id).toBe(hashKey(outs.key));
+            expect(outs.token).toBe(id);
+            expect(id).not.toBe(outs.key);
+            const body = proxy.requests.find((r) => r.path === "/key/generate" && r.status === 200);
+            expect(body).toBeDefined();
+        },
+    );
+
     it("replaces a key left with the same alias by an interrupted run (the raw key cannot be recovered)", async () => {
         const proxy = await startProxy();
         const stale = proxy.issueOutOfBand("aiterm-dev");
@@ -297,6 +327,13 @@ describe("a proxy that is not ready yet", () => {
         expect(proxy.keys.has(id)).toBe(true);
         const firstKeyCall = proxy.requests.findIndex((r) => r.path.startsWith("/key/"));
         expect(proxy.requests.slice(0, firstKeyCall).every((r) => r.path === "/health/readiness")).toBe(true);
+    });
+
+    it.each(["minimal", "detailed"] as const)("reads both readiness bodies (%s): only the status decides", async (readinessShape) => {
+        const proxy = await startProxy({ notReady: 1, readinessShape });
+        const { id } = await created(proxy);
+        expect(proxy.count("GET", "/health/readiness")).toBe(2);
+        expect(proxy.keys.has(id)).toBe(true);
     });
 
     it("is waited for while nothing listens yet (connection refused)", async () => {
@@ -446,6 +483,71 @@ describe("delete", () => {
     });
 });
 
+describe("the fake key API answers as LiteLLM 1.104 does", () => {
+    it("issues token = token_id = the hash (key_management_endpoints.py remaps token to token_id)", async () => {
+        const proxy = await startProxy();
+        const response = await fetch(`${proxy.url}/key/generate`, {
+            method: "POST",
+            headers: { Authorization: `Bearer ${MASTER_KEY}`, "Content-Type": "application/json" },
+            body: JSON.stringify({ key_alias: "shape" }),
+        });
+        const body = (await response.json()) as Record<string, string>;
+        expect(body.token).toBe(hashKey(body.key));
+        expect(body.token_id).toBe(body.token);
+    });
+
+    it("keeps the public readiness low-detail and puts the details behind a key", async () => {
+        const proxy = await startProxy();
+        const publicBody = await (await fetch(`${proxy.url}/health/readiness`)).json();
+        expect(publicBody).toEqual({ status: "healthy" });
+        expect((await fetch(`${proxy.url}/health/readiness/details`)).status).toBe(401);
+        const details = await fetch(`${proxy.url}/health/readiness/details`, { headers: { Authorization: `Bearer ${MASTER_KEY}` } });
+        expect(details.status).toBe(200);
+        expect(await details.json()).toMatchObject({ status: "healthy", db: "connected" });
+        proxy.notReady();
+        const down = await fetch(`${proxy.url}/health/readiness`);
+        expect(down.status).toBe(503);
+        expect(await down.json()).toEqual({ status: "healthy" });
+    });
+
+    it("refuses a chat over the key's budget with 422 budget_exceeded", async () => {
+        const proxy = await startProxy({ spendPerRequest: 1 });
+        const { outs } = await created(proxy, { maxBudget: 1 });
+        expect((await chat(proxy, outs.key)).status).toBe(200);
+        const refused = await chat(proxy, outs.key);
+        expect(refused.status).toBe(422);
+        expect(((await refused.json()) as { error: { type: string } }).error.type).toBe("budget_exceeded");
+    });
+});
+
+describe("secrets in the provider's errors", () => {
+    it("never shows a master key that cannot be sent, and does not call the proxy with it", async () => {
+        const proxy = await startProxy();
+        const { id, outs } = await created(proxy);
+        const broken = "sk-broken-master\nkey-tail-9876";
+
+        for (const attempt of [provider.read(id, { ...outs, masterKey: broken }), provider.delete(id, { ...outs, masterKey: broken })]) {
+            const error = await rejection(attempt);
+            expect(error.message).toMatch(/line break/);
+            expect(error.message).not.toMatch(/broken-master|key-tail/);
+            expect(error.message).not.toContain(outs.key);
+        }
+        expect(proxy.requests.filter((r) => r.authorization?.includes("broken"))).toHaveLength(0);
+    });
+
+    it("never shows the raw key or the master key when fetch itself fails", async () => {
+        const proxy = await startProxy();
+        const { id, outs } = await created(proxy);
+        vi.stubGlobal("fetch", async (_url: string, init?: RequestInit) => {
+            throw new TypeError(`fetch failed: ${JSON.stringify(init?.headers)} ${outs.key}`);
+        });
+        const error = await rejection(provider.read(id, { ...outs, requestTimeoutSeconds: 1 }));
+        expect(error.message).toContain("Could not reach the LiteLLM proxy");
+        expect(error.message).not.toContain(MASTER_KEY);
+        expect(error.message).not.toContain(outs.key);
+    });
+});
+
 describe("LiteLLM's error shapes", () => {
     it("reads the message from each of them", () => {
         expect(liteLLMErrorMessage({ error: { message: "Key not found in database", type: "not_found_error" } }, "")).toBe("Key not found in database");
@@ -456,7 +558,7 @@ describe("LiteLLM's error shapes", () => {
 });
 
 describe("closure serialization (how Pulumi ships the provider to the engine)", () => {
-    const unserializable = /__vi_|__vite_ssr_import|vitest|node:http|require\(|@pulumi\/pulumi|with\(\{ exports/;
+    const unserializable = /__vi_|__vite_ssr_import|vitest|node:http|@pulumi\/pulumi|with\(\{ exports/;
 
     /** Loads a serialized closure the way the engine's dynamic provider host does (require-from-string). */
     function deserialize(text: string): typeof provider {
@@ -464,43 +566,64 @@ describe("closure serialization (how Pulumi ships the provider to the engine)", 
         return requireFromString(text).handler();
     }
 
-    it("serializes, captures nothing unserializable, and works once deserialized", async () => {
-        const provided = virtualKeyProvider; // the SDK serializes `() => provider`
-        const serialized = await pulumi.runtime.serializeFunction(() => provided);
-        const providerText = serialized.text.split("\n").filter((line) => !line.includes("__vite_ssr_import")).join("\n");
+    /** The provider as `pulumi up` compiles it (ts-node, CommonJS), with the admin client it imports. */
+    function nativeProvider(): typeof provider {
+        return loadModuleNatively<{ virtualKeyProvider: typeof provider }>("components/keys/virtualKeyProvider.ts").virtualKeyProvider;
+    }
 
-        expect(providerText).not.toMatch(unserializable);
+    it("serializes with the admin client captured by value, nothing unserializable, no secret, no require of project code", async () => {
+        const native = nativeProvider();
+        const serialized = await pulumi.runtime.serializeFunction(() => native);
+
+        expect(serialized.text).not.toMatch(unserializable);
+        expect(serialized.text).not.toMatch(/require\(["'][./]/); // project modules travel as code, not as paths
         expect(serialized.text).toContain("fetch(");
-        const copy = deserialize(serialized.text);
-        const proxy = await startProxy();
-        const result = await copy.create(keyInputs(proxy));
-        expect(proxy.keys.has(result.id)).toBe(true);
+        expect(serialized.text).toContain("/key/generate");
+        expect(serialized.text).not.toMatch(/sk-[A-Za-z0-9]{20}/);
     });
 
-    it("still does once compiled the way Pulumi's TypeScript runtime compiles it (CommonJS)", async () => {
-        const source = readFileSync(join(process.cwd(), "components/keys/virtualKeyProvider.ts"), "utf8");
-        const compiled = ts.transpileModule(source, {
-            compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-        }).outputText;
-        expect(compiled).not.toMatch(/require\(/); // nothing but globals at run time
-        const dir = mkdtempSync(join(tmpdir(), "virtual-key-provider-"));
-        try {
-            const file = join(dir, "virtualKeyProvider.js");
-            writeFileSync(file, compiled);
-            const native = createRequire(file)(file) as { virtualKeyProvider: typeof provider };
-            const nativeProvider = native.virtualKeyProvider;
+    it("works once deserialized: create, read, update, delete against the fake key API", async () => {
+        const native = nativeProvider();
+        const copy = deserialize((await pulumi.runtime.serializeFunction(() => native)).text);
+        const proxy = await startProxy();
 
-            const serialized = await pulumi.runtime.serializeFunction(() => nativeProvider);
+        const { id, outs } = await copy.create(keyInputs(proxy));
+        expect(id).toBe(hashKey(outs!.key));
+        expect((await copy.read(id, outs)).props).toMatchObject({ token: id, key: outs!.key });
+        const updated = await copy.update(id, outs!, keyInputs(proxy, { maxBudget: 10 }));
+        expect(proxy.keys.get(id)?.maxBudget).toBe(10);
+        await copy.delete(id, updated.outs!);
+        expect(proxy.keys.size).toBe(0);
+        // the deserialized client still redacts: a rejected master key never shows up in the error
+        const rejected = await rejection(copy.create(keyInputs(proxy, { masterKey: "sk-deserialized-wrong-master-key" })));
+        expect(rejected.message).toContain("rejected the master key");
+        expect(rejected.message).not.toContain("sk-deserialized-wrong-master-key");
+    });
 
-            expect(serialized.text).not.toMatch(unserializable);
-            const proxy = await startProxy();
-            const copy = deserialize(serialized.text);
-            const { id, outs } = await copy.create(keyInputs(proxy));
-            await copy.delete(id, outs!);
-            expect(proxy.keys.size).toBe(0);
-        } finally {
-            rmSync(dir, { recursive: true, force: true });
-        }
+    it("also serializes when vitest's module runner loaded it (the admin client's module object travels by value)", async () => {
+        const loaded = virtualKeyProvider;
+        const copy = deserialize((await pulumi.runtime.serializeFunction(() => loaded)).text);
+        const proxy = await startProxy();
+        const { id } = await copy.create(keyInputs(proxy));
+        expect(proxy.keys.has(id)).toBe(true);
+    });
+
+    it("runs through up, refresh and destroy the way the engine drives it (VirtualKey's serialized __provider)", async () => {
+        const proxy = await startProxy();
+        const engine = new DynamicEngine();
+        installMocks({ stack: "dev", provision: engine.provision });
+        engine.beginRun();
+        const { VirtualKey } = loadModuleNatively<typeof import("../../../components/keys/virtualKey")>("components/keys/virtualKey.ts");
+        const key = new VirtualKey("aiterm", { proxyUrl: proxy.url, masterKey: MASTER_KEY, models: ["gpt-4o-mini"], readyTimeoutSeconds: 5 });
+        const [raw, token] = await engine.settle([key.key, key.token]);
+        await engine.finishRun();
+
+        expect(token).toBe(hashKey(raw));
+        expect(proxy.keyByAlias("aiterm")?.token).toBe(token);
+        proxy.deleteOutOfBand(token);
+        await engine.refresh();
+        expect(engine.state.size).toBe(0);
+        expect(engine.callsTo("read")).toHaveLength(1);
     });
 });
 
