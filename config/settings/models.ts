@@ -70,7 +70,7 @@ export function parseModels(input: ConfigInput): ParsedModels {
             return;
         }
         refuseUnknownFields(input, key, fields, MODEL_FIELDS, "model");
-        const model = parseModel(input, key, fields, seen, freeName(names, index));
+        const model = parseModel(input, key, fields, seen, names, freeName(names, index));
         if (model) {
             models.push(model);
         }
@@ -90,7 +90,14 @@ function freeName(names: readonly string[], index: number): string {
     return `model-${n}`;
 }
 
-function parseModel(input: ConfigInput, key: string, fields: Record<string, unknown>, seen: Set<string>, suggestedName: string): ModelSettings | undefined {
+function parseModel(
+    input: ConfigInput,
+    key: string,
+    fields: Record<string, unknown>,
+    seen: Set<string>,
+    taken: readonly string[],
+    suggestedName: string,
+): ModelSettings | undefined {
     let valid = true;
     const fail = (field: string, problem: string, fix: string) => {
         input.problem(`${key}.${field}`, problem, fix);
@@ -103,7 +110,11 @@ function parseModel(input: ConfigInput, key: string, fields: Record<string, unkn
     } else if (typeof name !== "string" || !MODEL_NAME.test(name)) {
         fail("name", "must be a model name clients can ask for (a letter or digit, then letters, digits and . _ : / -, up to 64).", setCommand(`${key}.name`, suggestedName, { path: true }));
     } else if (seen.has(name)) {
-        fail("name", `"${name}" is used by an earlier model; names must be unique (LiteLLM would load-balance them as one).`, setCommand(`${key}.name`, suggestedName, { path: true }));
+        fail(
+            "name",
+            `"${name}" is used by an earlier model; names must be unique (LiteLLM would load-balance them as one).`,
+            setCommand(`${key}.name`, taken.includes(`${name}-2`) || `${name}-2`.length > 64 ? suggestedName : `${name}-2`, { path: true }),
+        );
     } else {
         seen.add(name);
     }
