@@ -165,3 +165,97 @@ export function tarArchive(files: { path: string; content: Buffer; mode: number 
     blocks.push(Buffer.alloc(1024));
     return Buffer.concat(blocks);
 }
+
+/** Like `dockerCall`, but resolves with the raw body (multiplexed log and exec streams are binary). */
+export function dockerCallBuffer(method: string, path: string, options: Omit<CallOptions, "text"> = {}): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+        const payload = options.raw ?? (options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body)));
+        const req = request(
+            {
+                socketPath: SOCKET,
+                method,
+                path: `${API}${path}`,
+                headers: payload ? { "Content-Type": options.contentType ?? "application/json", "Content-Length": payload.length } : undefined,
+                timeout: options.timeoutMs ?? 120_000,
+            },
+            (res) => {
+                const chunks: Buffer[] = [];
+                res.on("data", (chunk: Buffer) => chunks.push(chunk));
+                res.on("end", () => {
+                    const body = Buffer.concat(chunks);
+                    const status = res.statusCode ?? 0;
+                    if (status >= 400) {
+                        let message = body.toString("utf8");
+                        try {
+                            message = (JSON.parse(message) as { message?: string }).message ?? message;
+                        } catch {
+                            // not JSON: keep the text
+                        }
+                        reject(new DockerApiError(status, `${method} ${path}: HTTP ${status}: ${message.trim()}`));
+                        return;
+                    }
+                    resolve(body);
+                });
+            },
+        );
+        req.on("timeout", () => req.destroy(new Error(`${method} ${path}: no answer from the Docker engine`)));
+        req.on("error", reject);
+        if (payload) {
+            req.write(payload);
+        }
+        req.end();
+    });
+}
+
+/**
+ * The text of a multiplexed stream (logs or exec output of a container without a TTY): frames of an
+ * 8-byte header (stream, 0, 0, 0, big-endian length) followed by that many bytes.
+ */
+export function demultiplexed(stream: Buffer): string {
+    const parts: Buffer[] = [];
+    let offset = 0;
+    while (offset + 8 <= stream.length) {
+        const length = stream.readUInt32BE(offset + 4);
+        parts.push(stream.subarray(offset + 8, offset + 8 + length));
+        offset += 8 + length;
+    }
+    return Buffer.concat(parts).toString("utf8");
+}
+
+/** stdout and stderr of a container so far, interleaved as the engine recorded them. */
+export async function containerLogs(nameOrId: string): Promise<string> {
+    return demultiplexed(await dockerCallBuffer("GET", `/containers/${encodeURIComponent(nameOrId)}/logs?stdout=true&stderr=true`));
+}
+
+/** Runs a command in a running container (`docker exec`), returning its exit code and output. */
+export async function execInContainer(nameOrId: string, cmd: string[], user?: string): Promise<{ exitCode: number; output: string }> {
+    const created = await dockerCall<{ Id: string }>("POST", `/containers/${encodeURIComponent(nameOrId)}/exec`, {
+        body: { Cmd: cmd, AttachStdout: true, AttachStderr: true, ...(user ? { User: user } : {}) },
+    });
+    const output = demultiplexed(await dockerCallBuffer("POST", `/exec/${created.Id}/start`, { body: { Detach: false, Tty: false } }));
+    const inspected = await dockerCall<{ ExitCode: number | null }>("GET", `/exec/${created.Id}/json`);
+    return { exitCode: inspected.ExitCode ?? -1, output };
+}
+
+/**
+ * `docker build` of a context given as files (classic builder, as Docker 20.10 runs it by default),
+ * tagged `tag`. Rejects with the builder's own error message when a step fails.
+ */
+export async function buildImage(tag: string, files: Record<string, string>, timeoutMs = 300_000): Promise<void> {
+    const context = tarArchive(Object.entries(files).map(([path, content]) => ({ path, content: Buffer.from(content), mode: 0o644 })));
+    const stream = await dockerCallBuffer("POST", `/build?t=${encodeURIComponent(tag)}&rm=1&forcerm=1&pull=0`, {
+        raw: context,
+        contentType: "application/x-tar",
+        timeoutMs,
+    });
+    const lines = stream
+        .toString("utf8")
+        .split("\n")
+        .filter((line) => line.trim().length > 0)
+        .map((line) => JSON.parse(line) as { stream?: string; error?: string });
+    const failed = lines.find((line) => line.error);
+    if (failed) {
+        const log = lines.map((line) => line.stream ?? "").join("");
+        throw new DockerApiError(500, `build of ${tag} failed: ${failed.error}\n${log}`);
+    }
+}
