@@ -176,20 +176,33 @@ export const environmentsAreSecret: ResourceValidationPolicy = {
     },
 };
 
+// What LiteLLM checks and what it only documents (BerriAI/litellm): from v1.104.0 the proxy refuses
+// to start with an unset, blank or publicly known (sk-1234) master key
+// (litellm/proxy/auth/master_key_boot_check.py); the sk- prefix is a convention its docs ask for
+// (docs/my-website/docs/proxy/virtual_keys.md), which neither the start-up check nor the key API
+// (litellm/proxy/auth/user_api_key_auth.py) enforces. This policy keeps the convention.
 function reportMasterKey(args: ResourceValidationArgs, reportViolation: ReportViolation, masterKey: string | undefined, where: string): void {
     const fix =
         "The stack generates an sk- key (see `pulumi stack output --show-secrets masterKey`); if you replaced it, give it the sk- prefix.";
     if (masterKey === undefined) {
-        reportViolation(`${describeResource(args)} sets no ${MASTER_KEY_ENV} in ${where}, so LiteLLM would accept requests without any key. ${fix}`);
+        reportViolation(
+            `${describeResource(args)} sets no ${MASTER_KEY_ENV} in ${where}: LiteLLM 1.104 and later refuse to start without one ` +
+                `(unless LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY is set, and then accept requests without any key). ${fix}`,
+        );
     } else if (!masterKey.startsWith(MASTER_KEY_PREFIX)) {
         // Never show the value: it is a credential.
-        reportViolation(`${describeResource(args)} sets a ${MASTER_KEY_ENV} in ${where} that does not start with "${MASTER_KEY_PREFIX}"; LiteLLM refuses to start with it. ${fix}`);
+        reportViolation(
+            `${describeResource(args)} sets a ${MASTER_KEY_ENV} in ${where} that does not start with "${MASTER_KEY_PREFIX}", the prefix ` +
+                "LiteLLM's docs ask master keys to have. LiteLLM itself starts with such a key and accepts it on its key API; the " +
+                `convention keeps the master key recognisable among keys and secrets. ${fix}`,
+        );
     }
 }
 
 export const masterKeyHasSkPrefix: ResourceValidationPolicy = {
     name: "master-key-has-sk-prefix",
-    description: "The proxy's LITELLM_MASTER_KEY is set and starts with sk- (LiteLLM refuses any other).",
+    description:
+        "The proxy's LITELLM_MASTER_KEY is set and follows LiteLLM's documented sk- convention (LiteLLM itself only refuses an unset, blank or publicly known key at start).",
     enforcementLevel: "mandatory",
     remediationSteps: "Use the generated master key, or give yours the sk- prefix.",
     validateResource: (args, reportViolation) => {

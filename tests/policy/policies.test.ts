@@ -263,9 +263,21 @@ describe("master-key-has-sk-prefix", () => {
         expect(violation.message).not.toContain("plain-master-key-0123456789");
     });
 
-    it("fails on a proxy without a master key", async () => {
+    it("calls the sk- prefix the convention it is, not something LiteLLM enforces at start", async () => {
+        // master_key_boot_check.py refuses only unset, blank or publicly known keys; user_api_key_auth.py
+        // accepts a master key without the prefix.
+        const [violation] = await analyze([masterKeyHasSkPrefix], [proxyWithMasterKey("plain-master-key-0123456789")]);
+        expect(violation.message).toMatch(/the prefix LiteLLM's docs ask master keys to have/);
+        expect(violation.message).toMatch(/LiteLLM itself starts with such a key/);
+        expect(violation.message).not.toMatch(/refuses to start with it|LiteLLM refuses/);
+        expect(masterKeyHasSkPrefix.description).toMatch(/convention/);
+        expect(masterKeyHasSkPrefix.description).not.toMatch(/refuses any other/);
+    });
+
+    it("fails on a proxy without a master key, which LiteLLM 1.104+ refuses to start with", async () => {
         const [violation] = await analyze([masterKeyHasSkPrefix], [proxyWithMasterKey(undefined)]);
         expect(violation.message).toContain("sets no LITELLM_MASTER_KEY");
+        expect(violation.message).toContain("LiteLLM 1.104 and later refuse to start without one");
     });
 
     it("passes silently while the environment is not known (the first preview)", async () => {
