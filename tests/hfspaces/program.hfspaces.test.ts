@@ -381,7 +381,8 @@ describe("a Space that will not run by itself", () => {
         await stack.up();
         hub.space(SPACE).runtime.stage = stage;
         hub.clearRequests();
-        return new SpaceStack(hub, { ...stack.config, spaceWaitTimeoutSeconds: "2", spacePollIntervalSeconds: "1" });
+        // A wait far longer than the test may take: only failing at once passes.
+        return new SpaceStack(hub, { ...stack.config, spaceWaitTimeoutSeconds: "600", spacePollIntervalSeconds: "1" });
     }
 
     it.each([
@@ -390,9 +391,7 @@ describe("a Space that will not run by itself", () => {
         ["DELETING", /DELETING[\s\S]*being deleted/],
     ] as const)("%s fails pulumi up at once with what to do, instead of waiting", async (stage, message) => {
         const second = await adoptAt(stage);
-        const started = Date.now();
         await expect(second.up()).rejects.toThrow(message);
-        expect(Date.now() - started).toBeLessThan(1500);
         expect(hub.countRequests({ pathPattern: /\/runtime$/ })).toBe(1);
         expect(restarts()).toBe(0);
     });
