@@ -22,7 +22,8 @@ import { checkSeedAgainstShared, guideFiles, readSeed } from "./guideFiles";
 import { measureGuide } from "./guideRun";
 import { renderLatestRun, RunResults } from "./report";
 import { FAKE_HF_TOKEN, FLOOR_PORT, GUIDE_PORT, MASTER_KEY, ROOT, STACK_PORT, testImages } from "./settings";
-import { measureStack, sweepStack } from "./stackRun";
+import { measureStackInFreshProcess } from "./stackProcess";
+import { sweepStack } from "./stackRun";
 import type { ChangeResult } from "./steadyRequests";
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
         // Interleaved, alternating which goes first, so drift on the machine hits both alike.
         for (const which of run % 2 ? ["stack", "guide"] : ["guide", "stack"]) {
             if (which === "stack") {
-                results.stack.push(await measureStack(images));
+                results.stack.push(await measureStackInFreshProcess());
             } else {
                 results.guide.push(await measureGuide(images));
             }
