@@ -16,7 +16,7 @@ export interface ProxySecretsArgs {
  * keepers, so nothing short of `pulumi destroy` (or an explicit replace) regenerates them.
  */
 export class ProxySecrets extends pulumi.ComponentResource {
-    /** `sk-` followed by random characters: LiteLLM refuses a master key without the prefix. */
+    /** `sk-` followed by 48 random characters: the prefix is LiteLLM's documented convention for keys. */
     readonly masterKey: pulumi.Output<string>;
     /** Encrypts provider credentials LiteLLM stores in its database. */
     readonly saltKey: pulumi.Output<string>;

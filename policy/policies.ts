@@ -181,6 +181,9 @@ export const environmentsAreSecret: ResourceValidationPolicy = {
 // (litellm/proxy/auth/master_key_boot_check.py); the sk- prefix is a convention its docs ask for
 // (docs/my-website/docs/proxy/virtual_keys.md), which neither the start-up check nor the key API
 // (litellm/proxy/auth/user_api_key_auth.py) enforces. This policy keeps the convention.
+/** The keys master_key_boot_check.py refuses as publicly known. */
+const PUBLICLY_KNOWN_MASTER_KEYS = ["sk-1234"];
+
 function reportMasterKey(args: ResourceValidationArgs, reportViolation: ReportViolation, masterKey: string | undefined, where: string): void {
     const fix =
         "The stack generates an sk- key (see `pulumi stack output --show-secrets masterKey`); if you replaced it, give it the sk- prefix.";
@@ -188,6 +191,11 @@ function reportMasterKey(args: ResourceValidationArgs, reportViolation: ReportVi
         reportViolation(
             `${describeResource(args)} sets no ${MASTER_KEY_ENV} in ${where}: LiteLLM 1.104 and later refuse to start without one ` +
                 `(unless LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY is set, and then accept requests without any key). ${fix}`,
+        );
+    } else if (masterKey.trim() === "" || PUBLICLY_KNOWN_MASTER_KEYS.includes(masterKey.trim())) {
+        reportViolation(
+            `${describeResource(args)} sets a ${MASTER_KEY_ENV} in ${where} that is blank or publicly known (the documentation's ` +
+                `example): LiteLLM 1.104 and later refuse to start with it, and anyone could use it. ${fix}`,
         );
     } else if (!masterKey.startsWith(MASTER_KEY_PREFIX)) {
         // Never show the value: it is a credential.

@@ -128,8 +128,13 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined>, 
     throw new Error(`${what} did not happen within ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ""}`);
 }
 
-async function readiness(): Promise<Record<string, unknown> | undefined> {
-    const response = await fetch(`${BASE}/health/readiness`, { signal: AbortSignal.timeout(3000) });
+/**
+ * The public /health/readiness is low-detail since LiteLLM 1.104 ({"status":"healthy"}, 503 while
+ * the database is down); the database's state is on the authenticated /health/readiness/details
+ * (litellm/proxy/health_endpoints/_health_endpoints.py).
+ */
+async function readiness(masterKey: string): Promise<Record<string, unknown> | undefined> {
+    const response = await fetch(`${BASE}/health/readiness/details`, { headers: { Authorization: `Bearer ${masterKey}` }, signal: AbortSignal.timeout(3000) });
     return response.status === 200 ? ((await response.json()) as Record<string, unknown>) : undefined;
 }
 
@@ -175,7 +180,7 @@ describe.runIf(ready)("the dev stack on a real Docker engine", { timeout: 180_00
         for (const role of ["db", "proxy"]) {
             expect((await inspectContainer(`${PREFIX}-${role}`)).State.Health?.Status, role).toBe("healthy");
         }
-        const health = await readiness();
+        const health = await readiness(await valueOf(stack.program.masterKey));
         expect(health?.db).toBe("connected");
         const proxyEnv = (await inspectContainer(`${PREFIX}-proxy`)).Config.Env;
         expect(proxyEnv.find((e) => e.startsWith("DATABASE_URL="))).toMatch(/@litellm-db:5432\/litellm$/);
@@ -251,7 +256,7 @@ describe.runIf(ready)("the dev stack on a real Docker engine", { timeout: 180_00
         await eventually("the database restarting", async () => ((await inspectContainer(`${PREFIX}-db`)).RestartCount > restarts ? true : undefined));
         await eventually("the database healthy again", async () => ((await inspectContainer(`${PREFIX}-db`)).State.Health?.Status === "healthy" ? true : undefined));
         const health = await eventually("readiness reporting the database", async () => {
-            const body = await readiness();
+            const body = await readiness(await valueOf(stack.program.masterKey));
             return body?.db === "connected" ? body : undefined;
         });
         expect(health.db).toBe("connected");
@@ -261,7 +266,8 @@ describe.runIf(ready)("the dev stack on a real Docker engine", { timeout: 180_00
     it("restarts a crashed proxy by policy", async () => {
         const restarts = await crash(`${PREFIX}-proxy`);
         await eventually("the proxy restarting", async () => ((await inspectContainer(`${PREFIX}-proxy`)).RestartCount > restarts ? true : undefined));
-        await eventually("the proxy answering again", readiness);
+        const masterKey = await valueOf(stack.program.masterKey);
+        await eventually("the proxy answering again", () => readiness(masterKey));
         expect((await chat(issuedKey)).status).toBe(200);
     });
 

@@ -251,6 +251,15 @@ describe("environments-are-secret", () => {
 });
 
 describe("master-key-has-sk-prefix", () => {
+    it("refuses a blank or publicly known master key, as LiteLLM 1.104 does at start, without showing it", async () => {
+        for (const key of ["sk-1234", "   "]) {
+            const violations = await analyze([masterKeyHasSkPrefix], [proxyWithMasterKey(key)]);
+            expect(violations, JSON.stringify(key)).toHaveLength(1);
+            expect(violations[0].message).toMatch(/blank or publicly known/);
+            expect(violations[0].message).not.toContain("sk-1234");
+        }
+    });
+
     const proxyWithMasterKey = (masterKey: string | undefined): AnalyzedResource => {
         const envs = reveal<string[]>(proxy.inputs.envs).filter((entry) => !entry.startsWith("LITELLM_MASTER_KEY="));
         return withInputs(proxy, { envs: secretValue(masterKey === undefined ? envs : [...envs, `LITELLM_MASTER_KEY=${masterKey}`]) });
