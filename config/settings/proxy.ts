@@ -6,7 +6,7 @@ import { checkImagePin, checkKnownLiteLLMPin } from "../images";
 import { removeCommand, setCommand } from "../messages";
 import { configKey } from "./declaration";
 import { BUDGET_DURATION, ConfigInput, MAX_USD_AMOUNT, readBoolean, readChoice, USD_AMOUNT } from "./input";
-import { DASHBOARD_ACCESS_MODES, DashboardAccess, LOG_LEVELS, LogLevel } from "./types";
+import { DASHBOARD_ACCESS_MODES, DashboardAccess, LOG_LEVELS, LogLevel, ProxySettings } from "./types";
 import { shown } from "./untrusted";
 
 /**
@@ -68,15 +68,8 @@ export const telemetryKey = configKey({
 
 export const PROXY_KEYS = [litellmImageKey, dashboardUsernameKey, dashboardAccessKey, maxBudgetKey, budgetDurationKey, logLevelKey, telemetryKey];
 
-export interface ProxyBasics {
-    litellmImage: string;
-    dashboardUsername: string;
-    dashboardAccess: DashboardAccess;
-    maxBudget?: number;
-    budgetDuration: string;
-    logLevel: LogLevel;
-    telemetry: boolean;
-}
+/** The proxy's own settings, as this module reads them. */
+export type ProxyBasics = Pick<ProxySettings, "litellmImage" | "dashboardUsername" | "dashboardAccess" | "maxBudget" | "budgetDuration" | "logLevel" | "telemetry">;
 
 export function parseProxyBasics(input: ConfigInput): ProxyBasics {
     const litellmImage = input.text(litellmImageKey);
