@@ -10,8 +10,8 @@
  * BENCH_GUIDE_PORT sets the guide's LITELLM_PORT in its .env (default: the example's 4000).
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
-import { cpus, loadavg } from "node:os";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { dockerCall } from "../tests/docker/dockerApi";
 import { cleanUpOnSignals, interrupted, releaseLock, takeLock } from "./cleanup";
@@ -44,9 +44,15 @@ async function main(): Promise<void> {
     await checkOnlyImageDiffers(readSeed("docker-compose.yml"), derived, siblings);
     console.log("docker-compose reads the bench's compose file as the guide's, but for services.db.image");
     await requireGuideNamesFree();
-    // An earlier run that was killed outright (SIGKILL) may have left objects under the bench's own names.
+    // An earlier run that was killed outright (SIGKILL) may have left objects under the bench's own
+    // names, and its temporary folders (the lock says no other benchmark is running).
     await sweepStack();
     await removeGuideProject(undefined, []);
+    for (const entry of readdirSync(tmpdir())) {
+        if (/^aiterm-bench-(guide|stack|compose-check)-/.test(entry)) {
+            rmSync(join(tmpdir(), entry), { recursive: true, force: true });
+        }
+    }
     requireFreePorts({ "the stack": STACK_PORT, "the guide's compose (LITELLM_PORT)": GUIDE_PORT, "the floor's proxy": FLOOR_PORT });
 
     const results: RunResults = { stack: [], guide: [], floor: [] };
