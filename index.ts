@@ -48,6 +48,8 @@ function deploy(): Deployment {
             });
             return { url: space.url, ready: [space.runtime], spacePage: space.pageUrl };
         }
+        case "swarm":
+            throw new pulumi.RunError("The swarm target's settings are in place; its resources are not yet: nothing was changed.");
     }
 }
 

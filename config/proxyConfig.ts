@@ -20,10 +20,28 @@ export function envReference(name: string): string {
     return `os.environ/${name}`;
 }
 
-/** The deployment's shape that changes config.yaml: none yet for the single-instance targets. */
+/** What only several instances sharing one database need in config.yaml (config/multiInstance.ts computes it). */
+export interface InstancesTopology {
+    /** `general_settings.database_connection_pool_limit`, per worker of each instance. */
+    databaseConnectionPoolLimit: number;
+    /** `general_settings.proxy_batch_write_at`: seconds between batched spend writes. */
+    proxyBatchWriteSeconds: number;
+    /**
+     * The environment variable holding the drain endpoint's token: `general_settings.enable_drain_endpoint`
+     * and `drain_endpoint_token` (litellm/proxy/health_endpoints/_health_endpoints.py: GET /health/drain,
+     * header X-Drain-Token; without a token the endpoint is open to anything that reaches the port).
+     */
+    drainTokenEnv: string;
+    /** `general_settings.use_redis_transaction_buffer`: one instance at a time commits spend. */
+    useRedisTransactionBuffer: boolean;
+}
+
+/** The deployment's shape that changes config.yaml: nothing for the single-instance targets. */
 export interface ProxyTopology {
-    /** A shared Redis for router state and the cache (a multi-instance target); its settings as env references. */
+    /** A shared Redis for router state, the cache and the auth cache; its settings as env references. */
     redis?: { hostEnv: string; portEnv: string; passwordEnv: string };
+    /** Several instances behind one front door. */
+    instances?: InstancesTopology;
 }
 
 function fallbackList(fallbacks: Record<string, string[]>): Record<string, string[]>[] {
@@ -44,18 +62,28 @@ export function proxyConfigDocument(settings: ProxySettings, topology: ProxyTopo
         litellmSettings.max_budget = settings.maxBudget;
         litellmSettings.budget_duration = settings.budgetDuration;
     }
-    if (cache.enabled) {
+    if (topology.redis) {
+        const redis = topology.redis;
+        // With a shared Redis the Redis cache is always on: LiteLLM shares per-key limits and budgets
+        // through it (BerriAI/litellm#13202), and its auth cache needs it (`enable_redis_auth_cache`
+        // "Requires litellm_settings.cache: true AND cache_params.type: redis",
+        // docs/my-website/docs/proxy/config_settings.md). Host, port and password rather than a URL:
+        // the production guide says redis_url is slower (docs/my-website/docs/proxy/prod.md).
+        const responsesCached = cache.enabled && cache.type === "redis";
         litellmSettings.cache = true;
-        litellmSettings.cache_params =
-            cache.type === "redis" && topology.redis
-                ? {
-                      type: "redis",
-                      host: envReference(topology.redis.hostEnv),
-                      port: envReference(topology.redis.portEnv),
-                      password: envReference(topology.redis.passwordEnv),
-                      ttl: cache.ttlSeconds,
-                  }
-                : { type: "local", ttl: cache.ttlSeconds };
+        litellmSettings.cache_params = {
+            type: "redis",
+            host: envReference(redis.hostEnv),
+            port: envReference(redis.portEnv),
+            password: envReference(redis.passwordEnv),
+            ttl: cache.ttlSeconds,
+            // Responses cached only for requests that ask, when the stack turned the cache off.
+            ...(responsesCached ? {} : { mode: "default_off" }),
+        };
+        litellmSettings.enable_redis_auth_cache = true;
+    } else if (cache.enabled) {
+        litellmSettings.cache = true;
+        litellmSettings.cache_params = { type: "local", ttl: cache.ttlSeconds };
     }
 
     const hasModelLimits = settings.models.some((m) => m.rpm !== undefined || m.tpm !== undefined);
@@ -98,9 +126,25 @@ export function proxyConfigDocument(settings: ProxySettings, topology: ProxyTopo
             master_key: envReference(PROXY_ENV.masterKey),
             database_url: envReference(PROXY_ENV.databaseUrl),
             ui_access_mode: settings.dashboardAccess,
+            ...instancesSettings(topology.instances),
         },
         litellm_settings: litellmSettings,
         router_settings: routerSettings,
+    };
+}
+
+function instancesSettings(instances: InstancesTopology | undefined): Record<string, unknown> {
+    if (!instances) {
+        return {};
+    }
+    return {
+        database_connection_pool_limit: instances.databaseConnectionPoolLimit,
+        proxy_batch_write_at: instances.proxyBatchWriteSeconds,
+        // A stopping instance is drained before it gets SIGTERM: its readiness answers 503 (the front
+        // door stops sending to it) while in-flight requests finish, up to GRACEFUL_SHUTDOWN_TIMEOUT.
+        enable_drain_endpoint: true,
+        drain_endpoint_token: envReference(instances.drainTokenEnv),
+        ...(instances.useRedisTransactionBuffer ? { use_redis_transaction_buffer: true } : {}),
     };
 }
 

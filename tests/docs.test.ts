@@ -45,7 +45,7 @@ describe("Pulumi.yaml", () => {
 
     it("has stack files that set only declared keys", () => {
         const stackFiles = readdirSync(root).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f));
-        expect(stackFiles.sort()).toEqual(["Pulumi.dev.yaml", "Pulumi.hfspaces.yaml"]);
+        expect(stackFiles.sort()).toEqual(["Pulumi.dev.yaml", "Pulumi.hfspaces.yaml", "Pulumi.swarm.yaml"]);
         for (const fileName of stackFiles) {
             const file = parse(readFileSync(join(root, fileName), "utf8")) as { config: Record<string, unknown> };
             for (const key of Object.keys(file.config)) {

@@ -20,7 +20,7 @@ export const cacheTypeKey = configKey({
     type: "string",
     default: "local",
     description: "Where cached responses live: local (the proxy's memory) or redis (shared by several instances; needs a Redis server).",
-    accepts: "`local` on the docker and hfspaces targets (one instance each, no Redis). `redis` is reserved for a multi-instance target.",
+    accepts: "`local` on the docker and hfspaces targets (one instance each, no Redis); `redis` on swarm, where it is required (per-key limits and the auth cache are shared through it).",
 });
 export const cacheTtlKey = configKey({
     key: "cacheTtlSeconds",
@@ -33,7 +33,7 @@ export const cacheTtlKey = configKey({
 export const CACHE_KEYS = [cacheKey, cacheTypeKey, cacheTtlKey];
 
 /** Targets with a Redis server the cache can share. */
-const TARGETS_WITH_REDIS: readonly DeploymentTarget[] = [];
+const TARGETS_WITH_REDIS: readonly DeploymentTarget[] = ["swarm"];
 
 export function parseCacheSettings(input: ConfigInput, target: DeploymentTarget): CacheSettings {
     const enabled = readBoolean(input, cacheKey);

@@ -14,6 +14,7 @@ import { parseProxyBasics, PROXY_KEYS } from "./proxy";
 import { parseRouterSettings, ROUTER_KEYS } from "./router";
 import { checkSpaceSecrets, databaseUrlKey, hfTokenKey, parseProvidedSecrets, providerKeysKey } from "./secrets";
 import { DEFAULT_HF_ENDPOINT, parseSpaceSettings, SPACE_KEYS } from "./space";
+import { parseSwarmSettings, SWARM_KEYS } from "./swarm";
 import { DEPLOYMENT_TARGETS, DeploymentTarget, ParsedSettings, RawConfig } from "./types";
 import { shown } from "./untrusted";
 import { parseVirtualKeys, virtualKeysKey } from "./virtualKeys";
@@ -25,13 +26,14 @@ export { DEFAULT_VIRTUAL_KEYS } from "./virtualKeys";
 export { DEFAULT_LITELLM_IMAGE } from "./proxy";
 export { DEFAULT_POSTGRES_IMAGE } from "./docker";
 export { DEFAULT_HF_ENDPOINT } from "./space";
+export { DEFAULT_FRONT_DOOR_IMAGE, DEFAULT_REDIS_IMAGE } from "./swarm";
 
 export const targetKey = configKey({
     key: "target",
     type: "string",
     default: "",
-    description: "Where the proxy runs, docker or hfspaces. Empty picks it from the stack name (hfspaces for stack hfspaces, docker otherwise).",
-    accepts: "Empty, `docker` or `hfspaces`.",
+    description: "Where the proxy runs: docker, hfspaces or swarm. Empty picks it from the stack name (hfspaces for stack hfspaces, swarm for stack swarm, docker otherwise).",
+    accepts: "Empty, `docker`, `hfspaces` or `swarm`.",
 });
 
 /** Every config key, in the order the README and Pulumi.yaml list them. */
@@ -47,11 +49,13 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     ...DOCKER_KEYS,
     ...SPACE_KEYS,
     databaseUrlKey,
+    ...SWARM_KEYS,
 ];
 
-/** `hfspaces` for stacks named after it, `docker` otherwise; the `target` key overrides. */
+/** `hfspaces` or `swarm` for stacks named after them (`swarm`, `swarm-prod`), `docker` otherwise; the `target` key overrides. */
 export function defaultTarget(stack: string): DeploymentTarget {
-    return stack === "hfspaces" || stack.startsWith("hfspaces-") ? "hfspaces" : "docker";
+    const named = (target: DeploymentTarget) => stack === target || stack.startsWith(`${target}-`);
+    return named("hfspaces") ? "hfspaces" : named("swarm") ? "swarm" : "docker";
 }
 
 /** Validates the whole configuration at once, so a user fixes every problem in one round. */
@@ -65,6 +69,7 @@ export function parseSettings(raw: RawConfig, stack: string, environment: Readon
     const cache = parseCacheSettings(input, target);
     const docker = parseDockerSettings(input, target);
     const space = parseSpaceSettings(input);
+    const swarm = parseSwarmSettings(input, { target, cache, secrets, raw });
 
     if (target === "hfspaces") {
         checkSpaceSecrets(input, secrets);
@@ -103,6 +108,7 @@ export function parseSettings(raw: RawConfig, stack: string, environment: Readon
             proxy: { models, ...basics, router, cache, providerKeyNames, virtualKeys },
             docker,
             space,
+            swarm,
         },
         secrets,
         warnings: input.warnings,

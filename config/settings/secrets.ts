@@ -32,8 +32,9 @@ export const databaseUrlKey = configKey({
     key: "databaseUrl",
     type: "secret",
     default: "",
-    targets: ["hfspaces"],
-    description: "The Space's PostgreSQL URL, password URL-encoded (for Supabase, the session pooler on port 5432, not db.<ref>.supabase.co).",
+    targets: ["hfspaces", "swarm"],
+    description:
+        "PostgreSQL URL, password URL-encoded: required for the Space; on swarm an external database (recommended) instead of the bundled Postgres. For Supabase, the session pooler on port 5432, not db.<ref>.supabase.co.",
     accepts:
         "`postgresql://USER:PASSWORD@HOST:PORT/DATABASE`, printable characters without spaces, user and password URL-encoded. Supabase's direct host is refused; its transaction pooler (port 6543) is warned about.",
 });

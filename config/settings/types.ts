@@ -3,8 +3,8 @@
  * been validated. Plain data, no Pulumi: the renderers and components take these.
  */
 
-export type DeploymentTarget = "docker" | "hfspaces";
-export const DEPLOYMENT_TARGETS: readonly DeploymentTarget[] = ["docker", "hfspaces"];
+export type DeploymentTarget = "docker" | "hfspaces" | "swarm";
+export const DEPLOYMENT_TARGETS: readonly DeploymentTarget[] = ["docker", "hfspaces", "swarm"];
 
 export type LogLevel = "DEBUG" | "INFO" | "WARNING" | "ERROR";
 export const LOG_LEVELS: readonly LogLevel[] = ["DEBUG", "INFO", "WARNING", "ERROR"];
@@ -152,11 +152,45 @@ export interface SpaceSettings {
     pollIntervalSeconds: number;
 }
 
+/** Where the Swarm target's database or Redis comes from: a service it runs, or one the user provides. */
+export type SwarmBacking = "bundled" | "external";
+
+/** The Docker Swarm target (stack `swarm`): several proxy instances behind one front door. */
+export interface SwarmSettings {
+    /** Proxy instances (tasks of the proxy service). */
+    replicas: number;
+    /** Port the front door publishes on every node (host mode). */
+    publishedPort: number;
+    /** Host name or address clients (and `pulumi up`, for the virtual keys) reach the front door at. */
+    publicHost: string;
+    /** `external`: the databaseUrl secret; `bundled`: a Postgres service on the data node. */
+    database: SwarmBacking;
+    /** `external`: redisHost/redisPort/redisPassword; `bundled`: a Redis service on the data node. */
+    redis: SwarmBacking;
+    /** External Redis host and port (when `redis` is `external`). */
+    redisHost: string;
+    redisPort: number;
+    /** Connections the database gives LiteLLM in all; the pool limit per instance is computed from it. */
+    databaseConnectionBudget: number;
+    /** LiteLLM's GRACEFUL_SHUTDOWN_TIMEOUT: how long a stopping instance waits for its requests. */
+    gracefulShutdownSeconds: number;
+    /** Node label (`docker node update --label-add <label>=true`) that pins the bundled Postgres and Redis. */
+    dataNodeLabel: string;
+    redisImage: string;
+    frontDoorImage: string;
+    postgresImage: string;
+    /** How long `pulumi up` waits for a service to converge (tasks running and healthy). */
+    convergeTimeoutSeconds: number;
+    /** How long `pulumi up` waits for the one-shot migration job. */
+    migrationTimeoutSeconds: number;
+}
+
 export interface DeploymentSettings {
     target: DeploymentTarget;
     proxy: ProxySettings;
     docker: DockerSettings;
     space: SpaceSettings;
+    swarm: SwarmSettings;
 }
 
 /** Config values a stack provides as secrets, in plain form (the reader wraps them at once). */
