@@ -21,6 +21,11 @@ POSTGRES_REPO="$REGISTRY_HOSTPORT/aiterm-test/postgres-stand-in"
 POSTGRES_TAG="15"
 LITELLM_REPO="$REGISTRY_HOSTPORT/aiterm-test/litellm-test-double"
 LITELLM_TAG="v1.104.0-test"
+LITELLM_NEXT_TAG="v1.104.0-test-next"
+REDIS_REPO="$REGISTRY_HOSTPORT/aiterm-test/redis-stand-in"
+REDIS_TAG="7.0"
+HAPROXY_REPO="$REGISTRY_HOSTPORT/aiterm-test/haproxy-stand-in"
+HAPROXY_TAG="2.6"
 CACHE_LABEL="aiterm.test.context-sha256"
 FORCE_REBUILD="${FORCE_REBUILD:-0}"
 
@@ -40,9 +45,9 @@ image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
 # sha256 over the relative path, mode and content of every file of a build context, plus the
 # base image id (so a re-imported base rebuilds everything on top of it).
 context_hash() {
-	local ctx="$1"
+	local ctx="$1" parent="${2:-$BASE_IMAGE}"
 	{
-		docker image inspect -f '{{.Id}}' "$BASE_IMAGE"
+		docker image inspect -f '{{.Id}}' "$parent"
 		(cd "$ctx" && find . -type f -print0 | LC_ALL=C sort -z | while IFS= read -r -d '' f; do
 			printf '%s %s %s\n' "$f" "$(stat -c %a "$f")" "$(sha256sum < "$f" | cut -d' ' -f1)"
 		done)
@@ -52,8 +57,9 @@ context_hash() {
 # build_image CONTEXT_DIR TAG...: skip when TAG[0] already carries the context hash label
 build_image() {
 	local ctx="$1"; shift
-	local main_tag="$1" hash have t0 tag_args=()
-	hash="$(context_hash "$ctx")"
+	local main_tag="$1" hash have t0 tag_args=() build_args=()
+	hash="$(context_hash "$ctx" "${PARENT_IMAGE:-$BASE_IMAGE}")"
+	[ -z "${PARENT_IMAGE:-}" ] || build_args+=(--build-arg "BASE_DOUBLE=$PARENT_IMAGE")
 	have="$(docker image inspect -f "{{index .Config.Labels \"$CACHE_LABEL\"}}" "$main_tag" 2>/dev/null || true)"
 	if [ "$FORCE_REBUILD" != 1 ] && [ "$have" = "$hash" ]; then
 		say "cached   $main_tag (context ${hash:0:12})"
@@ -66,7 +72,7 @@ build_image() {
 	t0=$(now)
 	local log="$BUILD_DIR/$(basename "$ctx").build.log"
 	mkdir -p "$BUILD_DIR"
-	if ! DOCKER_BUILDKIT=0 docker build --label "$CACHE_LABEL=$hash" "${tag_args[@]}" "$ctx" >"$log" 2>&1; then
+	if ! DOCKER_BUILDKIT=0 docker build --label "$CACHE_LABEL=$hash" "${build_args[@]}" "${tag_args[@]}" "$ctx" >"$log" 2>&1; then
 		tail -n 40 "$log" >&2
 		die "docker build of $main_tag failed (full log: $log)"
 	fi
@@ -144,6 +150,12 @@ registry_up || { docker logs --tail 20 "$REGISTRY_CONTAINER" >&2 || true; die "r
 # b, c. The two test images
 build_image "$HERE/postgres-stand-in" "$POSTGRES_REPO:$POSTGRES_TAG" "aiterm-test/postgres-stand-in:$POSTGRES_TAG"
 build_image "$HERE/litellm-test-double" "$LITELLM_REPO:$LITELLM_TAG" "aiterm-test/litellm-test-double:$LITELLM_TAG"
+# the double's next release (one more migration), built on the double just built: its cache key
+# includes that image's id, so a changed double rebuilds it
+PARENT_IMAGE="aiterm-test/litellm-test-double:$LITELLM_TAG" build_image "$HERE/litellm-test-double-next" \
+	"$LITELLM_REPO:$LITELLM_NEXT_TAG" "aiterm-test/litellm-test-double:$LITELLM_NEXT_TAG"
+build_image "$HERE/redis-stand-in" "$REDIS_REPO:$REDIS_TAG" "aiterm-test/redis-stand-in:$REDIS_TAG"
+build_image "$HERE/haproxy-stand-in" "$HAPROXY_REPO:$HAPROXY_TAG" "aiterm-test/haproxy-stand-in:$HAPROXY_TAG"
 
 # belt and braces: the real LiteLLM image has neither curl nor wget, so neither may this one
 if docker run --rm --entrypoint /bin/sh "$LITELLM_REPO:$LITELLM_TAG" -c \
@@ -169,20 +181,26 @@ push_and_ref() { # push_and_ref NAME:TAG -> sets REF to NAME:TAG@sha256:...
 }
 push_and_ref "$POSTGRES_REPO:$POSTGRES_TAG"; postgres_ref="$REF"
 push_and_ref "$LITELLM_REPO:$LITELLM_TAG"; litellm_ref="$REF"
+push_and_ref "$LITELLM_REPO:$LITELLM_NEXT_TAG"; litellm_next_ref="$REF"
+push_and_ref "$REDIS_REPO:$REDIS_TAG"; redis_ref="$REF"
+push_and_ref "$HAPROXY_REPO:$HAPROXY_TAG"; haproxy_ref="$REF"
 
 # prove the refs are pullable by digest from the local registry
-for ref in "$postgres_ref" "$litellm_ref"; do
+for ref in "$postgres_ref" "$litellm_ref" "$litellm_next_ref" "$redis_ref" "$haproxy_ref"; do
 	docker pull -q "$ref" >/dev/null || die "docker pull $ref failed"
 done
 
 # ---------------------------------------------------------------------------------------------
 # e. .refs.json
-python3 - "$REFS_FILE" "$postgres_ref" "$litellm_ref" <<-'PY'
+python3 - "$REFS_FILE" "$postgres_ref" "$litellm_ref" "$litellm_next_ref" "$redis_ref" "$haproxy_ref" <<-'PY'
 	import datetime, json, os, sys
-	path, pg, ll = sys.argv[1:]
+	path, pg, ll, ll_next, rd, hp = sys.argv[1:]
 	data = {
 	    "postgresImage": pg,
 	    "litellmImage": ll,
+	    "litellmNextImage": ll_next,
+	    "redisImage": rd,
+	    "haproxyImage": hp,
 	    "builtAt": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
 	}
 	tmp = path + ".tmp"
@@ -194,4 +212,7 @@ PY
 say "wrote $REFS_FILE"
 say "postgresImage: $postgres_ref"
 say "litellmImage:  $litellm_ref"
+say "litellmNextImage: $litellm_next_ref"
+say "redisImage:    $redis_ref"
+say "haproxyImage:  $haproxy_ref"
 say "done in $(elapsed "$T0")"
