@@ -32,14 +32,25 @@ if [ "$1" != 'postgres' ]; then
 	exec "$@"
 fi
 
-# As root: fix ownership of the data dir (a fresh named volume) and drop to the postgres user.
+# As root, what the official entrypoint's docker_create_db_directories does, in its order and with
+# its tolerated failures (docker-library/postgres docker-entrypoint.sh), then step down to postgres
+# with gosu as it does. That order decides which capabilities a container started with
+# `--cap-drop ALL` needs, so it must be upstream's, not merely equivalent:
+# - the chmods may fail (no CAP_FOWNER on a directory postgres owns): upstream ignores that;
+# - `find` has to read PGDATA, 0700 and owned by postgres after the first start: root needs
+#   CAP_DAC_OVERRIDE (or CAP_DAC_READ_SEARCH) for it, and without it the entrypoint fails (set -e);
+# - `chown` runs only on what postgres does not own yet (a tmpfs mounted on /var/run/postgresql, a
+#   volume another image's postgres UID wrote): CAP_CHOWN;
+# - gosu calls setgroups, setgid and setuid: CAP_SETGID and CAP_SETUID. It is an ordinary
+#   binary, so `no-new-privileges` does not stop it.
 if [ "$(id -u)" = '0' ]; then
-	mkdir -p "$PGDATA" /var/run/postgresql
-	chown postgres:postgres "$PGDATA"
-	chmod 700 "$PGDATA" || :
-	chown postgres:postgres /var/run/postgresql
-	chmod 3777 /var/run/postgresql
-	exec setpriv --reuid=postgres --regid=postgres --init-groups "${BASH_SOURCE[0]}" "$@"
+	mkdir -p "$PGDATA"
+	chmod 00700 "$PGDATA" || :
+	mkdir -p /var/run/postgresql || :
+	chmod 03775 /var/run/postgresql || :
+	find "$PGDATA" \! -user postgres -exec chown postgres '{}' +
+	find /var/run/postgresql \! -user postgres -exec chown postgres '{}' +
+	exec gosu postgres "${BASH_SOURCE[0]}" "$@"
 fi
 
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
