@@ -2,6 +2,7 @@
  * What goes into the Space repository, and the Space's names and URLs: pure functions.
  */
 import { stringify } from "yaml";
+import { PROXY_UID, PROXY_USER, PROXY_WRITABLE_DIR, PROXY_WRITABLE_PATHS } from "../../config/nonRootRuntime";
 
 /** The port the Space routes to; the Dockerfile and README front matter must agree on it. */
 export const SPACE_APP_PORT = 7860;
@@ -12,42 +13,26 @@ export const SPACE_CONFIG_PATH = "/app/config.yaml";
  * A Dockerfile FROM the same pinned LiteLLM image as the `dev` stack, with config.yaml copied in.
  * The image's entrypoint runs `litellm "$@"`, so CMD carries only LiteLLM's flags.
  *
- * A Space runs the container as UID 1000, not as the image's root (its HOME is then `/`, as for any
- * UID without a passwd entry), and LiteLLM writes at start-up. The ENV line points it at
- * directories under /tmp. What each write is, and where upstream says so:
- * - migrations: Prisma works in `litellm_proxy_extras` next to the bundled migrations, inside the
- *   root-owned virtualenv. After `migrate deploy` LiteLLM writes a `<timestamp>_baseline_diff`
- *   migration there, and for a database with tables but no migration history (one an older
- *   `prisma db push` made) a `0_init` baseline, which without write access ends start-up with
- *   "PermissionError: [Errno 13] Permission denied" (litellm-proxy-extras/litellm_proxy_extras/
- *   utils.py; BerriAI/litellm#13746). With LITELLM_MIGRATION_DIR it copies them there first and
- *   works there (docs/my-website/docs/proxy/prod.md, "Read-only File System").
- * - the dashboard: LiteLLM rearranges the exported UI (`login.html` to `login/index.html`) where it
- *   serves it from; without write access it only warns and `/ui/login` answers 404. With
- *   LITELLM_UI_PATH it copies the UI there first (litellm/proxy/proxy_server.py).
- * - HOME: caches under `~/.cache` and `~/.npm`, which LiteLLM's Helm chart gives their own volumes
- *   when the proxy runs as UID 1000 on a read-only root file system.
- * Prisma's CLI and engines are left where the image bakes them (/opt/prisma, readable by every UID,
- * PRISMA_BINARY_CACHE_DIR pointing there since v1.90.6, BerriAI/litellm PR #33853): pointing
- * PRISMA_BINARY_CACHE_DIR or the other PRISMA_* variables elsewhere would send Prisma downloading
- * them again. Only ENV lines: the image's user at build time is root and its /tmp is writable by
- * everyone, so nothing has to be created or chowned.
+ * A Space runs the container as UID 1000, not as the image's root, and LiteLLM writes at start-up:
+ * the ENV line points every write under /tmp, from the paths every target shares
+ * (config/nonRootRuntime.ts says what each write is and where upstream says so). Only ENV lines:
+ * the image's user at build time is root and its /tmp is writable by everyone, so nothing has to
+ * be created or chowned.
  */
 export function renderDockerfile(litellmImage: string): string {
+    const env = PROXY_WRITABLE_PATHS.map(([name, path]) => `${name}=${path}`).join(" \\\n    ");
     return [
         "# Managed by Pulumi (aiterm-litellm, stack hfspaces): edits made on the Hub are overwritten.",
         `FROM ${litellmImage}`,
-        "# A Space runs this container as UID 1000, not root (HOME=/ then), and LiteLLM writes at start-up;",
-        "# every write goes to /tmp, which that user can write:",
+        `# A Space runs this container as UID ${PROXY_UID}, not root (HOME=/ then), and LiteLLM writes at start-up;`,
+        `# every write goes to ${PROXY_WRITABLE_DIR}, which that user can write:`,
         "# - LITELLM_MIGRATION_DIR: Prisma's migrations are copied there, and baselines written next to them,",
         "#   instead of in the root-owned package directory (https://docs.litellm.ai/docs/proxy/prod#read-only-file-system)",
         "# - LITELLM_UI_PATH: the dashboard is copied there, and its routes (/ui/login) rearranged",
         "# - HOME: the caches kept under ~/.cache and ~/.npm",
         "# Prisma's engines stay where the image bakes them (/opt/prisma, readable by every UID).",
-        "ENV LITELLM_MIGRATION_DIR=/tmp/litellm/migrations \\",
-        "    LITELLM_UI_PATH=/tmp/litellm/ui \\",
-        "    HOME=/tmp",
-        `COPY --chown=1000:1000 config.yaml ${SPACE_CONFIG_PATH}`,
+        `ENV ${env}`,
+        `COPY --chown=${PROXY_USER} config.yaml ${SPACE_CONFIG_PATH}`,
         `EXPOSE ${SPACE_APP_PORT}`,
         `CMD ["--port", "${SPACE_APP_PORT}", "--config", "${SPACE_CONFIG_PATH}"]`,
         "",

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { renderDockerfile, SPACE_APP_PORT, SPACE_CONFIG_PATH } from "../../components/hfspaces/spaceFiles";
+import { nonRootEnvironment, PROXY_USER } from "../../config/nonRootRuntime";
 
 const IMAGE = "ghcr.io/berriai/litellm-database:v1.104.0@sha256:fbe28229d2d02181c0a7d9df9599de614b491f3d897d2d7da18404f088310218";
 
@@ -51,6 +52,11 @@ describe("the Space's Dockerfile", () => {
         for (const [name, value] of Object.entries(env)) {
             expect(value, name).toMatch(/^\/tmp(\/|$)/);
         }
+    });
+
+    it("takes its user and paths from the one definition every target shares (config/nonRootRuntime.ts)", () => {
+        expect(envOf(dockerfile)).toEqual(nonRootEnvironment());
+        expect(instructions(dockerfile).find(([keyword]) => keyword === "COPY")?.[1]).toMatch(new RegExp(`^--chown=${PROXY_USER} `));
     });
 
     it("leaves Prisma's baked engines alone and needs nothing the image lacks", () => {
