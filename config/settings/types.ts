@@ -135,7 +135,26 @@ export interface DockerSettings {
     keepDataOnDestroy: boolean;
     /** How long `pulumi up` waits for a container to report healthy. */
     startupTimeoutSeconds: number;
+    /** The proxy container's memory limit in MiB (swap included: it gets none beyond it). */
+    proxyMemoryMb: number;
+    /** The proxy container's CPU weight against other containers (Docker's CPU shares). */
+    proxyCpuShares: number;
+    /** The database container's memory limit in MiB, its shared memory included. */
+    databaseMemoryMb: number;
+    /** Size of the database container's /dev/shm in MiB. */
+    databaseSharedMemoryMb: number;
+    /** The database container's CPU weight against other containers. */
+    databaseCpuShares: number;
+    /** What Docker does when a container exits. */
+    restartPolicy: ContainerRestartPolicy;
 }
+
+/**
+ * Docker's restart policy for the dev stack's containers: `on-failure` restarts a container that
+ * exits non-zero (a crash, the OOM killer) at most `maxRetries` times over its life;
+ * `unless-stopped` restarts it without bound and also after the Docker daemon restarts.
+ */
+export type ContainerRestartPolicy = { name: "on-failure"; maxRetries: number } | { name: "unless-stopped" };
 
 /** The Hugging Face Space target (stack `hfspaces`). */
 export interface SpaceSettings {
