@@ -1,10 +1,14 @@
 /**
  * aiterm's LiteLLM proxy. Stack `dev` runs it on the local Docker engine, stack `hfspaces` on a
- * Hugging Face Space; both from the same settings, config.yaml and generated secrets.
+ * Hugging Face Space, stack `swarm` as several instances on Docker Swarm; all from the same
+ * settings, config.yaml and generated secrets.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { LocalDeployment } from "./components/docker/localDeployment";
 import { HuggingFaceSpace } from "./components/hfspaces/huggingFaceSpace";
+import { swarmNamePrefix } from "./components/swarm/names";
+import { dockerEngineHost, externalRedisPassword } from "./components/swarm/stackInputs";
+import { SwarmDeployment } from "./components/swarm/swarmDeployment";
 import { aitermKeyAlias, VirtualKeys } from "./components/keys/virtualKeys";
 import { ProxySecrets } from "./components/proxySecrets";
 import { aitermCommands, chatCompletionsUrl, dashboardUrl } from "./config/aiterm";
@@ -48,8 +52,18 @@ function deploy(): Deployment {
             });
             return { url: space.url, ready: [space.runtime], spacePage: space.pageUrl };
         }
-        case "swarm":
-            throw new pulumi.RunError("The swarm target's settings are in place; its resources are not yet: nothing was changed.");
+        case "swarm": {
+            const swarm = new SwarmDeployment("swarm", {
+                ...generated,
+                proxy: settings.proxy,
+                swarm: settings.swarm,
+                namePrefix: swarmNamePrefix(pulumi.getStack()),
+                engineHost: dockerEngineHost(),
+                databaseUrl: secrets.databaseUrl,
+                redisPassword: externalRedisPassword(),
+            });
+            return { url: swarm.url, ready: swarm.ready };
+        }
     }
 }
 

@@ -6,6 +6,7 @@
  *
  * Plain values in, plain values out: the components only pass the results on.
  */
+import { createHash } from "node:crypto";
 import type { ProxyTopology } from "./proxyConfig";
 import type { RouterSettings } from "./settings/types";
 
@@ -158,4 +159,25 @@ export function frontDoorServerTimeoutSeconds(router: Pick<RouterSettings, "time
  */
 export function frontDoorServerSlots(replicas: number): number {
     return rolloutInstances(replicas) + 2;
+}
+
+/**
+ * What a database migration is for: the LiteLLM image's digest (its bundled migrations) and the
+ * database they are applied to. The one-shot migration runs when this changes, and only then: a
+ * new image or another database runs it, a model-list or key change never does.
+ */
+export function migrationKey(imageDigest: string, databaseIdentity: string): string {
+    if (!/^sha256:[0-9a-f]{64}$/.test(imageDigest)) {
+        throw new RangeError("the migration is keyed by the image's digest (sha256:<64 hex>); pin the image by digest");
+    }
+    return createHash("sha256").update(`${imageDigest}\n${databaseIdentity}`, "utf8").digest("hex");
+}
+
+/**
+ * Which database a URL points at, without its credentials: a new password for the same database is
+ * not a new migration. `host:port/database`, the host in lower case, the port 5432 when left out.
+ */
+export function databaseIdentity(databaseUrl: string): string {
+    const url = new URL(databaseUrl.replace(/^postgres(ql)?:/, "http:"));
+    return `${url.hostname.toLowerCase()}:${url.port || "5432"}${decodeURIComponent(url.pathname)}`;
 }

@@ -1,7 +1,9 @@
 /**
- * The environment the LiteLLM proxy runs with, decided once for both targets: the local
- * container gets it as `envs`, the Space as secrets (confidential) and variables (the rest).
+ * The environment the LiteLLM proxy runs with, decided once for every target: the local
+ * container gets it as `envs`, the Space as secrets (confidential) and variables (the rest), the
+ * Swarm service as secret files (confidential) and service env (the rest).
  */
+import { migrationVariables, MULTI_INSTANCE_ENV, multiInstanceVariables } from "./multiInstance";
 import type { LogLevel } from "./settings";
 
 /** Environment variables the deployment itself sets; a provider key may not reuse these names. */
@@ -16,10 +18,10 @@ export const PROXY_ENV = {
     localModelCostMap: "LITELLM_LOCAL_MODEL_COST_MAP",
 } as const;
 
-/** Names the proxy reads for its own start-up; reserved even though this stack does not set them. */
-const READ_BY_PROXY = ["PORT", "CONFIG_FILE_PATH", "STORE_MODEL_IN_DB", "DISABLE_SCHEMA_UPDATE", "HOST"];
+/** Names the proxy reads for its own start-up; reserved even though this stack does not set them everywhere. */
+const READ_BY_PROXY = ["PORT", "CONFIG_FILE_PATH", "STORE_MODEL_IN_DB", "DISABLE_SCHEMA_UPDATE", "HOST", "ENFORCE_PRISMA_MIGRATION_CHECK"];
 
-export const RESERVED_ENV_NAMES: ReadonlySet<string> = new Set([...Object.values(PROXY_ENV), ...READ_BY_PROXY]);
+export const RESERVED_ENV_NAMES: ReadonlySet<string> = new Set([...Object.values(PROXY_ENV), ...Object.values(MULTI_INSTANCE_ENV), ...READ_BY_PROXY]);
 
 /** The confidential values the proxy needs, in plain form: only ever handled inside an `apply`. */
 export interface ProxySecretValues {
@@ -43,7 +45,30 @@ export interface ProxyEnvironmentSettings {
     logLevel: LogLevel;
 }
 
-export function proxyEnvironment(settings: ProxyEnvironmentSettings, secrets: ProxySecretValues): ProxyEnvironment {
+/** What each of several instances sharing one Redis adds (config/multiInstance.ts). */
+export interface InstanceValues {
+    /** GRACEFUL_SHUTDOWN_TIMEOUT. */
+    gracefulShutdownSeconds: number;
+    redisHost: string;
+    redisPort: number;
+    /** Confidential: only ever handled inside an `apply`. */
+    redisPassword: string;
+    /** The drain endpoint's X-Drain-Token. Confidential. */
+    drainToken: string;
+}
+
+/** The variables every process of the proxy's image gets, whatever it runs. */
+function baseVariables(logLevel: LogLevel): Record<string, string> {
+    return {
+        [PROXY_ENV.logLevel]: logLevel,
+        // No .env loading inside the container: everything comes from this stack.
+        [PROXY_ENV.mode]: "PRODUCTION",
+        // Use the price map bundled with the pinned image instead of fetching one at start-up.
+        [PROXY_ENV.localModelCostMap]: "True",
+    };
+}
+
+export function proxyEnvironment(settings: ProxyEnvironmentSettings, secrets: ProxySecretValues, instances?: InstanceValues): ProxyEnvironment {
     return {
         secrets: {
             [PROXY_ENV.masterKey]: secrets.masterKey,
@@ -51,15 +76,25 @@ export function proxyEnvironment(settings: ProxyEnvironmentSettings, secrets: Pr
             [PROXY_ENV.databaseUrl]: secrets.databaseUrl,
             [PROXY_ENV.dashboardPassword]: secrets.dashboardPassword,
             ...secrets.providerKeys,
+            ...(instances ? { [MULTI_INSTANCE_ENV.redisPassword]: instances.redisPassword, [MULTI_INSTANCE_ENV.drainToken]: instances.drainToken } : {}),
         },
         variables: {
             [PROXY_ENV.dashboardUsername]: settings.dashboardUsername,
-            [PROXY_ENV.logLevel]: settings.logLevel,
-            // No .env loading inside the container: everything comes from this stack.
-            [PROXY_ENV.mode]: "PRODUCTION",
-            // Use the price map bundled with the pinned image instead of fetching one at start-up.
-            [PROXY_ENV.localModelCostMap]: "True",
+            ...baseVariables(settings.logLevel),
+            ...(instances ? multiInstanceVariables(instances) : {}),
         },
+    };
+}
+
+/**
+ * The environment of the one-shot database migration: the database and nothing else confidential
+ * (`litellm --skip_server_startup` migrates and exits before the master key is checked, which
+ * happens when the server starts: litellm/proxy/proxy_cli.py).
+ */
+export function migrationEnvironment(settings: Pick<ProxyEnvironmentSettings, "logLevel">, databaseUrl: string): ProxyEnvironment {
+    return {
+        secrets: { [PROXY_ENV.databaseUrl]: databaseUrl },
+        variables: { ...baseVariables(settings.logLevel), ...migrationVariables() },
     };
 }
 

@@ -1,0 +1,91 @@
+/**
+ * haproxy.cfg of the front door. Why HAProxy, and why this shape:
+ *
+ * - Discovery through Swarm's DNS, not its virtual IP: `tasks.<service>` answers with the address
+ *   of every task whose healthcheck passed (Swarm adds a task to service discovery only once it is
+ *   healthy), and works whether the kernel has IPVS or not; a service VIP needs IPVS (this machine
+ *   has none: every connection to a VIP is refused). `server-template` keeps a slot per possible
+ *   task and the `resolvers` section re-reads the answer every second.
+ * - Its own health check on LiteLLM's readiness (`/health/readiness`: 503 without the database,
+ *   and while an instance drains before it stops), the endpoint LiteLLM's docs name for load
+ *   balancers (docs/my-website/docs/proxy/health.md), so a draining instance gets no new requests.
+ * - Retries: a connection that fails (the instance is gone) is retried on another instance for any
+ *   request, since nothing reached the dead one; other failures (an empty answer, a timeout, 502-504)
+ *   are retried only for idempotent requests: `http-request disable-l7-retry` turns those retries
+ *   off for everything else, so a chat completion (a POST, possibly already billed) is never sent
+ *   twice.
+ * - `leastconn`: answers take seconds to minutes (streams), so the instance with the fewest open
+ *   requests gets the next one.
+ */
+import { FRONT_DOOR_CONTAINER_PORT, PROXY_CONTAINER_PORT } from "./proxyPorts";
+
+export interface FrontDoorConfigValues {
+    /** The proxy's service name: its tasks resolve as `tasks.<name>`. */
+    proxyServiceName: string;
+    /** Server slots (config/multiInstance.ts frontDoorServerSlots). */
+    serverSlots: number;
+    /** HAProxy's `timeout server` / `timeout client` (config/multiInstance.ts frontDoorServerTimeoutSeconds). */
+    serverTimeoutSeconds: number;
+}
+
+/** The one path the front door answers itself (not forwarded): for checks of the door, not the proxy. */
+export const FRONT_DOOR_HEALTH_PATH = "/front-door/health";
+
+export function renderFrontDoorConfig(values: FrontDoorConfigValues): string {
+    if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/.test(values.proxyServiceName)) {
+        throw new RangeError(`${JSON.stringify(values.proxyServiceName)} is not a Swarm service name`);
+    }
+    if (!Number.isInteger(values.serverSlots) || values.serverSlots < 1) {
+        throw new RangeError("the front door needs at least one server slot");
+    }
+    const timeout = `${Math.ceil(values.serverTimeoutSeconds)}s`;
+    return [
+        "# aiterm-litellm front door (components/swarm/frontDoorConfig.ts).",
+        "global",
+        "    log stdout format raw local0 info",
+        "",
+        "defaults",
+        "    mode http",
+        "    log global",
+        "    option httplog",
+        "    option dontlognull",
+        "    timeout connect 3s",
+        `    timeout client ${timeout}`,
+        `    timeout server ${timeout}`,
+        "    timeout http-request 30s",
+        "    timeout queue 30s",
+        "    # Up to 3 retries, each on another instance than the one that failed.",
+        "    retries 3",
+        "    option redispatch 1",
+        "    retry-on conn-failure empty-response junk-response response-timeout 502 503 504",
+        "",
+        "resolvers swarm",
+        "    # Docker's embedded DNS: tasks.<service> lists every healthy task.",
+        "    nameserver docker 127.0.0.11:53",
+        "    accepted_payload_size 8192",
+        "    resolve_retries 3",
+        "    timeout resolve 1s",
+        "    timeout retry 1s",
+        "    hold valid 1s",
+        "    hold other 1s",
+        "    hold refused 1s",
+        "    hold nx 1s",
+        "    hold timeout 1s",
+        "    hold obsolete 1s",
+        "",
+        "frontend litellm",
+        `    bind :${FRONT_DOOR_CONTAINER_PORT}`,
+        `    http-request return status 200 content-type text/plain string ok if { path ${FRONT_DOOR_HEALTH_PATH} }`,
+        "    default_backend litellm_proxies",
+        "",
+        "backend litellm_proxies",
+        "    balance leastconn",
+        "    option httpchk GET /health/readiness",
+        "    http-check expect status 200",
+        "    # Only a connection failure (nothing was sent) is retried for a non-idempotent request.",
+        "    http-request disable-l7-retry unless METH_GET || METH_OPTIONS",
+        "    default-server check inter 1s fastinter 500ms downinter 2s fall 2 rise 1 resolvers swarm resolve-prefer ipv4 init-addr none",
+        `    server-template proxy ${values.serverSlots} tasks.${values.proxyServiceName}:${PROXY_CONTAINER_PORT}`,
+        "",
+    ].join("\n");
+}
