@@ -26,6 +26,8 @@ interface CallOptions {
     timeoutMs?: number;
     /** Resolve with the body as text (logs) instead of parsing it. */
     text?: boolean;
+    /** Another engine's unix socket (the Swarm nodes of tests/docker/swarmNodes.ts); default DOCKER_SOCKET. */
+    socket?: string;
 }
 
 export function dockerCall<T = unknown>(method: string, path: string, options: CallOptions = {}): Promise<T> {
@@ -33,7 +35,7 @@ export function dockerCall<T = unknown>(method: string, path: string, options: C
         const payload = options.raw ?? (options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body)));
         const req = request(
             {
-                socketPath: SOCKET,
+                socketPath: options.socket ?? SOCKET,
                 method,
                 path: `${API}${path}`,
                 headers: payload
@@ -172,7 +174,7 @@ export function dockerCallBuffer(method: string, path: string, options: Omit<Cal
         const payload = options.raw ?? (options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body)));
         const req = request(
             {
-                socketPath: SOCKET,
+                socketPath: options.socket ?? SOCKET,
                 method,
                 path: `${API}${path}`,
                 headers: payload ? { "Content-Type": options.contentType ?? "application/json", "Content-Length": payload.length } : undefined,
