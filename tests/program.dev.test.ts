@@ -13,6 +13,8 @@ const runProgram = runDevProgram;
 const CONTAINER = "docker:index/container:Container";
 const proxyOf = (m: MockedProgram) => m.one(CONTAINER, "proxy");
 const databaseOf = (m: MockedProgram): RecordedResource => m.one(CONTAINER, "database");
+/** config.yaml, the first argument of the proxy's start script. */
+const configYamlOf = (proxy: RecordedResource): string => reveal<string[]>(proxy.inputs.command)[0];
 const envOf = (container: RecordedResource): Record<string, string> =>
     Object.fromEntries(reveal<string[]>(container.inputs.envs).map((entry) => [entry.slice(0, entry.indexOf("=")), entry.slice(entry.indexOf("=") + 1)]));
 
@@ -70,11 +72,11 @@ describe("stack dev", () => {
             expect(mocked.optionsOf(volume).retainOnDelete).toBe(true);
         });
 
-        it("is checked with pg_isready, restarted unless stopped, and waited for", () => {
+        it("is checked with pg_isready, restarted on failure at most 5 times, and waited for", () => {
             const database = databaseOf(mocked);
             const healthcheck = reveal<{ tests: string[]; interval: string }>(database.inputs.healthcheck);
             expect(healthcheck.tests.join(" ")).toContain("pg_isready");
-            expect(database.inputs.restart).toBe("unless-stopped");
+            expect([database.inputs.restart, database.inputs.maxRetryCount]).toEqual(["on-failure", 5]);
             expect(database.inputs.wait).toBe(true);
             expect(mocked.optionsOf(database).deleteBeforeReplace).toBe(true);
         });
@@ -91,19 +93,20 @@ describe("stack dev", () => {
             expect(reveal(proxyOf(mocked).inputs.ports)).toEqual([{ internal: 4000, external: 4000, ip: "127.0.0.1", protocol: "tcp" }]);
         });
 
-        it("ships config.yaml into the container instead of bind-mounting a host file", () => {
+        it("passes config.yaml in as a plain argument instead of bind-mounting a host file or uploading it", () => {
             const proxy = proxyOf(mocked);
-            const uploads = reveal<{ file: string; content: string }[]>(proxy.inputs.uploads);
-            expect(uploads.map((u) => u.file)).toEqual(["/app/config.yaml"]);
+            expect(proxy.inputs.uploads).toBeUndefined();
             expect(reveal(proxy.inputs.volumes) ?? []).toEqual([]);
-            expect(reveal<string[]>(proxy.inputs.command)).toEqual(["--port", "4000", "--config", "/app/config.yaml"]);
-            const config = parse(uploads[0].content);
+            const [configYaml, ...flags] = reveal<string[]>(proxy.inputs.command);
+            expect(flags).toEqual(["--port", "4000", "--config", "/tmp/litellm/config.yaml"]);
+            expect(isSecretValue(proxy.inputs.command)).toBe(false);
+            const config = parse(configYaml);
             expect(config.model_list.map((m: { model_name: string }) => m.model_name)).toEqual(["default", "openai"]);
         });
 
         it("sets every environment variable config.yaml references", () => {
             const proxy = proxyOf(mocked);
-            const config = parse(reveal<{ content: string }[]>(proxy.inputs.uploads)[0].content);
+            const config = parse(configYamlOf(proxy));
             const env = envOf(proxy);
             const referenced = referencedEnvironment(config);
             expect(referenced).toEqual(["DATABASE_URL", "HF_TOKEN", "LITELLM_MASTER_KEY", "OPENAI_API_KEY"]);
@@ -149,14 +152,64 @@ describe("stack dev", () => {
             expect(tests.join(" ")).not.toMatch(/curl|wget|\/health['"]/);
         });
 
-        it("waits for health, restarts unless stopped, and starts after the database", () => {
+        it("waits for health, restarts on failure at most 5 times, and starts after the database", () => {
             const proxy = proxyOf(mocked);
             expect(proxy.inputs.wait).toBe(true);
-            expect(proxy.inputs.restart).toBe("unless-stopped");
+            expect([proxy.inputs.restart, proxy.inputs.maxRetryCount]).toEqual(["on-failure", 5]);
             expect(mocked.optionsOf(proxy).deleteBeforeReplace).toBe(true);
             // The proxy container itself waits for the database container (which waits until healthy).
             const database = databaseOf(mocked);
             expect(mocked.optionsOf(proxy).dependencies).toContainEqual(expect.stringMatching(new RegExp(`docker:index/container:Container::${database.name}$`)));
+        });
+    });
+
+    describe("least privilege", () => {
+        it("runs the proxy as the Space's UID 1000 with the shared non-root paths, no capability, no new privileges", () => {
+            const proxy = proxyOf(mocked);
+            expect(proxy.inputs.user).toBe("1000:1000");
+            expect(reveal(proxy.inputs.capabilities)).toEqual({ drops: ["ALL"] });
+            expect(reveal(proxy.inputs.securityOpts)).toEqual(["no-new-privileges:true"]);
+            expect(proxy.inputs.privileged).toBe(false);
+            expect(envOf(proxy)).toMatchObject({ LITELLM_MIGRATION_DIR: "/tmp/litellm/migrations", LITELLM_UI_PATH: "/tmp/litellm/ui", HOME: "/tmp" });
+        });
+
+        it("gives the database only the four capabilities its entrypoint needs to step down, and no new privileges", () => {
+            const database = databaseOf(mocked);
+            expect(reveal(database.inputs.capabilities)).toEqual({ drops: ["ALL"], adds: ["CHOWN", "DAC_OVERRIDE", "SETGID", "SETUID"] });
+            expect(reveal(database.inputs.securityOpts)).toEqual(["no-new-privileges:true"]);
+            expect(database.inputs.privileged).toBe(false);
+        });
+
+        it("mounts both root file systems read-only, with tmpfs only where each writes", () => {
+            expect(proxyOf(mocked).inputs.readOnly).toBe(true);
+            expect(Object.keys(reveal<Record<string, string>>(proxyOf(mocked).inputs.tmpfs))).toEqual(["/tmp"]);
+            expect(databaseOf(mocked).inputs.readOnly).toBe(true);
+            expect(Object.keys(reveal<Record<string, string>>(databaseOf(mocked).inputs.tmpfs)).sort()).toEqual(["/tmp", "/var/run/postgresql"]);
+            expect(databaseOf(mocked).inputs.uploads).toBeUndefined();
+        });
+
+        it("limits memory (no swap) and CPU weight by default: 2048 MiB for the proxy, 512 MiB with 128 MiB of shared memory for the database", () => {
+            const proxy = proxyOf(mocked).inputs;
+            const database = databaseOf(mocked).inputs;
+            expect([proxy.memory, proxy.memorySwap, proxy.cpuShares]).toEqual([2048, 2048, 512]);
+            expect([database.memory, database.memorySwap, database.shmSize, database.cpuShares]).toEqual([512, 512, 128, 512]);
+        });
+
+        it("takes the limits and the restart policy from the stack's settings", async () => {
+            const set = (
+                await runProgram({
+                    proxyMemoryMb: "3072",
+                    proxyCpuShares: "1024",
+                    databaseMemoryMb: "1024",
+                    databaseSharedMemoryMb: "256",
+                    databaseCpuShares: "256",
+                    restartPolicy: "unless-stopped",
+                })
+            ).mocked;
+            const proxy = proxyOf(set).inputs;
+            const database = databaseOf(set).inputs;
+            expect([proxy.memory, proxy.memorySwap, proxy.cpuShares, proxy.restart, proxy.maxRetryCount]).toEqual([3072, 3072, 1024, "unless-stopped", undefined]);
+            expect([database.memory, database.shmSize, database.cpuShares, database.restart, database.maxRetryCount]).toEqual([1024, 256, 256, "unless-stopped", undefined]);
         });
     });
 
@@ -191,7 +244,7 @@ describe("stack dev", () => {
                 await valueOf(program.chatCompletionsEndpoint),
                 await valueOf(program.dashboard),
                 program.dashboardUsername,
-                reveal<{ content: string }[]>(proxyOf(mocked).inputs.uploads)[0].content,
+                configYamlOf(proxyOf(mocked)),
             ];
             for (const secret of secrets) {
                 for (const text of plainOutputs) {
@@ -243,8 +296,8 @@ describe("changing the model list", () => {
         ).mocked;
         expect(reveal(databaseOf(after).inputs)).toEqual(reveal(databaseOf(before).inputs));
         expect(reveal(after.one("docker:index/volume:Volume").inputs)).toEqual(reveal(before.one("docker:index/volume:Volume").inputs));
-        // uploads is a replace-on-change input of docker.Container: the proxy container is replaced.
-        expect(reveal(proxyOf(after).inputs.uploads)).not.toEqual(reveal(proxyOf(before).inputs.uploads));
+        // command is a replace-on-change input of docker.Container: the proxy container is replaced.
+        expect(configYamlOf(proxyOf(after))).not.toEqual(configYamlOf(proxyOf(before)));
     });
 });
 

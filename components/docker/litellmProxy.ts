@@ -2,13 +2,19 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { checkImagePin } from "../../config/images";
 import { formatProblems } from "../../config/messages";
+import { nonRootEnvironment, PROXY_USER, PROXY_WRITABLE_DIR } from "../../config/nonRootRuntime";
+import type { ContainerRestartPolicy } from "../../config/settings";
+import { DEFAULT_RESTART_POLICY, DROP_ALL_CAPABILITIES, limitInputs, NO_NEW_PRIVILEGES, restartInputs, tmpfsOptions } from "./hardening";
 import { containerHealthcheck } from "./healthchecks";
 
 export interface LiteLLMProxyArgs {
     /** LiteLLM image with Postgres support (`litellm-database`), pinned by version and digest. */
     image: string;
-    /** The rendered config.yaml; it holds no secrets, only `os.environ/NAME` references. */
-    configYaml: pulumi.Input<string>;
+    /**
+     * The rendered config.yaml; it holds no secrets, only `os.environ/NAME` references. Plain text,
+     * because it becomes a plain argument of the container (shown by `pulumi preview`).
+     */
+    configYaml: string;
     /** `NAME=value` environment entries; pass them as a Pulumi secret. */
     environment: pulumi.Input<pulumi.Input<string>[]>;
     /** Networks to join: the database's internal network, and one with a route out (providers). */
@@ -30,11 +36,51 @@ export interface LiteLLMProxyArgs {
      * @default 300
      */
     startupTimeoutSeconds?: number;
+    /**
+     * Memory limit in MiB, the /tmp tmpfs included; no swap beyond it.
+     * @default 2048
+     */
+    memoryMb?: number;
+    /**
+     * CPU weight against other containers while the CPU is busy.
+     * @default 512
+     */
+    cpuShares?: number;
+    /**
+     * What Docker does when the proxy exits.
+     * @default on-failure:5
+     */
+    restartPolicy?: ContainerRestartPolicy;
 }
 
 /** Where LiteLLM listens inside the container (its image's default). */
 export const PROXY_CONTAINER_PORT = 4000;
-export const PROXY_CONFIG_PATH = "/app/config.yaml";
+/** In the tmpfs, written at every start by PROXY_START_SCRIPT. */
+const PROXY_CONFIG_DIR = `${PROXY_WRITABLE_DIR}/litellm`;
+export const PROXY_CONFIG_PATH = `${PROXY_CONFIG_DIR}/config.yaml`;
+/** The size of the /tmp tmpfs, the only place the proxy can write; it counts against memoryMb. */
+export const PROXY_TMPFS_SIZE_MB = 512;
+
+/**
+ * The container's entrypoint, run by /bin/sh with config.yaml as its first argument and LiteLLM's
+ * flags after it. The root file system is read-only, and the provider uploads files into the
+ * created container at "/" before it starts, which Docker refuses for a read-only root ("container
+ * rootfs is marked read-only", measured on Docker 20.10), so config.yaml cannot be an upload. As an
+ * argument it stays a plain input that `pulumi preview` shows and that replaces the container when
+ * it changes. The file goes into the tmpfs, which is empty at every start, readable by the proxy's
+ * user only; then the image's own entrypoint takes over (`docker/prod_entrypoint.sh`, relative to
+ * the image's WORKDIR /app, in BerriAI/litellm docker/Dockerfile.database), so LiteLLM is still
+ * PID 1 and gets the stop signal.
+ */
+export const PROXY_START_SCRIPT = [
+    'config="$1"',
+    "shift",
+    `(umask 077 && mkdir -p ${PROXY_CONFIG_DIR} && printf '%s' "$config" > ${PROXY_CONFIG_PATH}) || exit 1`,
+    'exec docker/prod_entrypoint.sh "$@"',
+].join("\n");
+
+/** What Linux caps a single argument at (MAX_ARG_STRLEN, 32 pages of 4 KiB). */
+const MAX_ARGUMENT_BYTES = 131072;
 
 /**
  * The command the healthcheck runs. The image has python3 but neither curl nor wget, and
@@ -57,10 +103,15 @@ function isLoopback(address: string): boolean {
 }
 
 /**
- * The LiteLLM proxy container: config.yaml shipped in as an upload (no host bind mount), the
+ * The LiteLLM proxy container: config.yaml passed in at start (no host bind mount), the
  * environment as a secret, published on loopback by default, and healthy before `pulumi up`
  * returns. Everything that defines the proxy (image, config.yaml, environment) forces a
  * replacement of this container only; the database it talks to is a separate resource.
+ *
+ * Least privilege: it runs as the non-root user every target uses (config/nonRootRuntime.ts), with
+ * every capability dropped (LiteLLM binds port 4000 and needs none), no-new-privileges, a read-only
+ * root file system with one tmpfs on /tmp where the non-root paths point, a memory limit without
+ * swap, a CPU weight and a bounded restart policy.
  */
 export class LiteLLMProxy extends pulumi.ComponentResource {
     readonly container: docker.Container;
@@ -73,8 +124,18 @@ export class LiteLLMProxy extends pulumi.ComponentResource {
         if (problems.length > 0) {
             throw new pulumi.ResourceError(formatProblems(problems), this);
         }
+        const configBytes = Buffer.byteLength(args.configYaml);
+        if (configBytes >= MAX_ARGUMENT_BYTES) {
+            throw new pulumi.ResourceError(
+                `The rendered config.yaml is ${configBytes} bytes; the proxy container gets it as one argument, which Linux caps at ${MAX_ARGUMENT_BYTES - 1}. Shorten the model list (aiterm-litellm:models).`,
+                this,
+            );
+        }
         const hostPort = args.hostPort ?? 4000;
         const bindAddress = args.bindAddress ?? "127.0.0.1";
+        const environment = pulumi
+            .output(args.environment)
+            .apply((entries) => [...entries, ...Object.entries(nonRootEnvironment()).map(([name, value]) => `${name}=${value}`)]);
 
         const image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
         this.container = new docker.Container(
@@ -82,13 +143,22 @@ export class LiteLLMProxy extends pulumi.ComponentResource {
             {
                 name: `${args.namePrefix}-proxy`,
                 image: image.imageId,
-                command: ["--port", String(PROXY_CONTAINER_PORT), "--config", PROXY_CONFIG_PATH],
-                uploads: [{ file: PROXY_CONFIG_PATH, content: args.configYaml }],
-                envs: pulumi.secret(args.environment),
+                entrypoints: ["/bin/sh", "-c", PROXY_START_SCRIPT, "litellm-start"],
+                command: [args.configYaml, "--port", String(PROXY_CONTAINER_PORT), "--config", PROXY_CONFIG_PATH],
+                envs: pulumi.secret(environment),
+                user: PROXY_USER,
+                capabilities: { drops: DROP_ALL_CAPABILITIES },
+                securityOpts: [NO_NEW_PRIVILEGES],
+                privileged: false,
+                readOnly: true,
+                // exec: LiteLLM's npm and Prisma caches live under HOME, and upstream's tested read-only
+                // set-up (its Helm chart) gives them emptyDir volumes, which allow it; nosuid, nodev.
+                tmpfs: { [PROXY_WRITABLE_DIR]: tmpfsOptions({ sizeMb: PROXY_TMPFS_SIZE_MB, mode: "1777", exec: true }) },
+                ...limitInputs({ memoryMb: args.memoryMb ?? 2048, cpuShares: args.cpuShares ?? 512 }),
+                ...restartInputs(args.restartPolicy ?? DEFAULT_RESTART_POLICY),
                 networksAdvanced: args.networkNames.map((networkName) => ({ name: networkName })),
                 ports: [{ internal: PROXY_CONTAINER_PORT, external: hostPort, ip: bindAddress, protocol: "tcp" }],
                 healthcheck: containerHealthcheck(PROXY_HEALTHCHECK, "500ms"),
-                restart: "unless-stopped",
                 wait: true,
                 waitTimeout: args.startupTimeoutSeconds ?? 300,
                 labels: [
@@ -99,7 +169,8 @@ export class LiteLLMProxy extends pulumi.ComponentResource {
             },
             // Fixed name and host port: the old container must go before its replacement starts.
             // The component's dependsOn (the database) is forwarded so the container starts after it.
-            { parent: this, deleteBeforeReplace: true, dependsOn: opts?.dependsOn },
+            // tmpfs is updatable in the provider's schema, but its update does not apply it: replace instead.
+            { parent: this, deleteBeforeReplace: true, dependsOn: opts?.dependsOn, replaceOnChanges: ["tmpfs"] },
         );
         const clientHost = bindAddress === "0.0.0.0" ? "127.0.0.1" : bindAddress;
         this.url = pulumi.output(`http://${clientHost}:${hostPort}`);

@@ -58,6 +58,10 @@ export class LocalDeployment extends pulumi.ComponentResource {
                 namePrefix: args.namePrefix,
                 keepDataOnDestroy: args.docker.keepDataOnDestroy,
                 startupTimeoutSeconds: args.docker.startupTimeoutSeconds,
+                memoryMb: args.docker.databaseMemoryMb,
+                sharedMemoryMb: args.docker.databaseSharedMemoryMb,
+                cpuShares: args.docker.databaseCpuShares,
+                restartPolicy: args.docker.restartPolicy,
             },
             childOptions,
         );
@@ -80,6 +84,9 @@ export class LocalDeployment extends pulumi.ComponentResource {
                 hostPort: args.docker.port,
                 bindAddress: args.docker.bindAddress,
                 startupTimeoutSeconds: args.docker.startupTimeoutSeconds,
+                memoryMb: args.docker.proxyMemoryMb,
+                cpuShares: args.docker.proxyCpuShares,
+                restartPolicy: args.docker.restartPolicy,
             },
             // The database container waits until healthy on create, so this orders the start-up.
             { parent: this, dependsOn: [this.database.container] },
