@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { DynamicEngine } from "../support/dynamicEngine";
 import { RecordedOptions } from "../support/pulumiMocks";
 import { tarArchive } from "./dockerApi";
-import { durationNs, RealDockerEngine } from "./realDockerEngine";
+import { containerUpdateConfig, durationNs, hardeningHostConfig, RealDockerEngine } from "./realDockerEngine";
 
 const OPTIONS: RecordedOptions = { retainOnDelete: false, deleteBeforeReplace: false, protect: false, dependencies: [], parent: "", additionalSecretOutputs: [] };
 
@@ -37,8 +37,79 @@ async function provision(type: string, inputs: Record<string, unknown>): Promise
 
 describe("the real-Docker harness", () => {
     it("refuses an input it cannot honour instead of dropping it", async () => {
-        const error = await provision("docker:index/container:Container", { name: "c", image: "i", privileged: true });
-        expect(String(error)).toMatch(/cannot honour docker:index\/container:Container input\(s\) privileged of r/);
+        const error = await provision("docker:index/container:Container", { name: "c", image: "i", pidMode: "host" });
+        expect(String(error)).toMatch(/cannot honour docker:index\/container:Container input\(s\) pidMode of r/);
+    });
+
+    it("refuses a change the provider would accept but not apply (tmpfs, healthcheck), before touching the engine", async () => {
+        for (const [input, before, after] of [
+            ["tmpfs", { "/tmp": "rw,size=1m" }, { "/tmp": "rw,size=2m" }],
+            ["healthcheck", { tests: ["CMD", "true"], interval: "1s" }, { tests: ["CMD", "false"], interval: "1s" }],
+        ] as const) {
+            const dynamic = new RecordingEngine();
+            const engine = new RealDockerEngine(dynamic);
+            const inputs = { name: "c", image: "i", [input]: before };
+            engine.state.set("r", { type: "docker:index/container:Container", name: "r", id: "not-a-container", inputs, outs: inputs, options: OPTIONS });
+            engine.beginRun();
+            void engine.provision({ type: "docker:index/container:Container", name: "r", inputs: { ...inputs, [input]: after } } as pulumi.runtime.MockResourceArgs, OPTIONS);
+            for (let waited = 0; dynamic.failures.length === 0 && waited < 2000; waited += 10) {
+                await new Promise((resolve) => setTimeout(resolve, 10));
+            }
+            expect(String(dynamic.failures[0]), input).toMatch(new RegExp(`refuses a change of ${input} on r: the provider updates it in place, but its update does not apply it`));
+        }
+    });
+
+    it("sets the hardening inputs on HostConfig as the provider's create does: MiB to bytes, only what is set", () => {
+        expect(
+            hardeningHostConfig({
+                capabilities: { drops: ["ALL"], adds: ["CHOWN"] },
+                securityOpts: ["no-new-privileges:true"],
+                privileged: false,
+                readOnly: true,
+                tmpfs: { "/tmp": "rw,size=16m" },
+                memory: 512,
+                memorySwap: 512,
+                shmSize: 128,
+                cpuShares: 512,
+            }),
+        ).toEqual({
+            Privileged: false,
+            ReadonlyRootfs: true,
+            Init: false,
+            CapAdd: ["CHOWN"],
+            CapDrop: ["ALL"],
+            SecurityOpt: ["no-new-privileges:true"],
+            Tmpfs: { "/tmp": "rw,size=16m" },
+            Memory: 512 * 1024 * 1024,
+            MemorySwap: 512 * 1024 * 1024,
+            ShmSize: 128 * 1024 * 1024,
+            CpuShares: 512,
+        });
+        // Unset (or 0) inputs are left to the engine's defaults; -1 is "unlimited swap" as it is.
+        expect(hardeningHostConfig({ memorySwap: -1 })).toEqual({ Privileged: false, ReadonlyRootfs: false, Init: false, MemorySwap: -1 });
+        expect(() => hardeningHostConfig({ securityOpts: ["systempaths=unconfined"] })).toThrow(/does not model securityOpts systempaths/);
+    });
+
+    it("updates restart policy and resources in one call carrying all of them, as the provider's update does", () => {
+        expect(containerUpdateConfig({ restart: "on-failure", maxRetryCount: 5, memory: 2048, memorySwap: 2048, cpuShares: 512 })).toEqual({
+            RestartPolicy: { Name: "on-failure", MaximumRetryCount: 5 },
+            CpuShares: 512,
+            Memory: 2048 * 1024 * 1024,
+            MemoryReservation: 0,
+            CpusetCpus: "",
+            MemorySwap: 2048 * 1024 * 1024,
+        });
+        expect(containerUpdateConfig({ restart: "unless-stopped" })).toEqual({
+            RestartPolicy: { Name: "unless-stopped", MaximumRetryCount: 0 },
+            CpuShares: 0,
+            Memory: 0,
+            MemoryReservation: 0,
+            CpusetCpus: "",
+        });
+    });
+
+    it("refuses an empty command argument, as the provider does", async () => {
+        expect(String(await provision("docker:index/container:Container", { name: "c", image: "i", command: ["", "--port"] }))).toMatch(/values for command may not be empty/);
     });
 
     it("refuses resource types it does not map", async () => {

@@ -39,15 +39,42 @@ const SUPPORTED: Record<string, readonly string[]> = {
         "ports",
         "healthcheck",
         "restart",
+        "maxRetryCount",
         "wait",
         "waitTimeout",
         "labels",
+        "user",
+        "capabilities",
+        "securityOpts",
+        "privileged",
+        "readOnly",
+        "tmpfs",
+        "memory",
+        "memorySwap",
+        "cpuShares",
+        "shmSize",
     ],
 };
 
-/** docker.Container inputs that update in place (the provider's non-ForceNew ones we support). */
-const CONTAINER_IN_PLACE = ["restart", "wait", "waitTimeout"];
+/**
+ * How @pulumi/docker 5.2.0 (terraform-provider-docker v4.5.0, internal/provider/
+ * resource_docker_container.go and _funcs.go) changes a container whose inputs changed. An input
+ * that is neither here nor in CONTAINER_NOT_APPLIED is ForceNew there: the container is replaced.
+ */
+/** Updated in place by one ContainerUpdate call that carries all of them (resourceDockerContainerUpdate). */
+const CONTAINER_UPDATED = ["restart", "maxRetryCount", "memory", "memorySwap", "cpuShares"];
+/** Updated in place in the state only: nothing on the engine changes. */
+const CONTAINER_STATE_ONLY = ["wait", "waitTimeout"];
+/**
+ * Not ForceNew in the provider's schema, yet its update does not apply them: a change would be an
+ * update that leaves the running container as it was. The harness refuses such a change rather
+ * than pretend (the program replaces on a tmpfs change with replaceOnChanges, an option the mocks
+ * do not record).
+ */
+const CONTAINER_NOT_APPLIED = ["tmpfs", "healthcheck"];
 const REMOTE_IMAGE_IN_PLACE = ["keepLocally"];
+/** The provider's sizes are MiB; the Engine API's bytes. */
+const MIB = 1024 * 1024;
 
 export interface ProvisionLog {
     resource: string;
@@ -121,7 +148,14 @@ export class RealDockerEngine {
                 existing.options = options;
                 return { id: existing.id, state: existing.outs };
             }
-            const inPlace = args.type === "docker:index/container:Container" ? CONTAINER_IN_PLACE : args.type === "docker:index/remoteImage:RemoteImage" ? REMOTE_IMAGE_IN_PLACE : [];
+            const isContainer = args.type === "docker:index/container:Container";
+            const notApplied = isContainer ? changed.filter((key) => CONTAINER_NOT_APPLIED.includes(key)) : [];
+            if (notApplied.length > 0) {
+                throw new Error(
+                    `the real-Docker harness refuses a change of ${notApplied.join(", ")} on ${args.name}: the provider updates it in place, but its update does not apply it to the container`,
+                );
+            }
+            const inPlace = isContainer ? [...CONTAINER_UPDATED, ...CONTAINER_STATE_ONLY] : args.type === "docker:index/remoteImage:RemoteImage" ? REMOTE_IMAGE_IN_PLACE : [];
             if (changed.every((key) => inPlace.includes(key))) {
                 await this.update(existing, inputs);
                 existing.options = options;
@@ -189,8 +223,8 @@ export class RealDockerEngine {
     }
 
     private async update(entry: Entry, inputs: Inputs): Promise<void> {
-        if (entry.type === "docker:index/container:Container" && inputs.restart !== entry.inputs.restart) {
-            await dockerCall("POST", `/containers/${entry.id}/update`, { body: { RestartPolicy: { Name: inputs.restart ?? "no" } } });
+        if (entry.type === "docker:index/container:Container" && CONTAINER_UPDATED.some((key) => JSON.stringify(inputs[key]) !== JSON.stringify(entry.inputs[key]))) {
+            await dockerCall("POST", `/containers/${entry.id}/update`, { body: containerUpdateConfig(inputs) });
         }
         entry.inputs = inputs;
         entry.outs = { ...entry.outs, ...inputs };
@@ -254,6 +288,61 @@ export function durationNs(value: unknown): number | undefined {
     return Number(match[1]) * unit;
 }
 
+/**
+ * The UpdateConfig the provider sends when any of CONTAINER_UPDATED changed: the restart policy
+ * and the resources together, from the new inputs (0 meaning "unchanged" to the engine, and the
+ * swap limit only when set), not only the input that changed.
+ */
+export function containerUpdateConfig(inputs: Inputs): Record<string, unknown> {
+    const swap = memorySwapBytes(inputs.memorySwap);
+    return {
+        RestartPolicy: { Name: inputs.restart ?? "no", MaximumRetryCount: Number(inputs.maxRetryCount ?? 0) },
+        CpuShares: Number(inputs.cpuShares ?? 0),
+        Memory: Number(inputs.memory ?? 0) * MIB,
+        MemoryReservation: 0,
+        CpusetCpus: "",
+        ...(swap === undefined ? {} : { MemorySwap: swap }),
+    };
+}
+
+/** memory_swap as the provider passes it: MiB to bytes, -1 (unlimited) as it is, unset or 0 not at all. */
+function memorySwapBytes(value: unknown): number | undefined {
+    const swap = Number(value ?? 0);
+    return swap === 0 ? undefined : swap > 0 ? swap * MIB : swap;
+}
+
+interface Capabilities {
+    adds?: string[];
+    drops?: string[];
+}
+
+/**
+ * The HostConfig fields of the hardening inputs, as the provider's create sets them: sizes in
+ * MiB to bytes, a field only when its input is set (GetOk), capabilities from the one block,
+ * `init` always false. A security option the provider rewrites (systempaths=...) is refused.
+ */
+export function hardeningHostConfig(inputs: Inputs): Record<string, unknown> {
+    const capabilities = inputs.capabilities as Capabilities | undefined;
+    const securityOpts = (inputs.securityOpts as string[] | undefined) ?? [];
+    if (securityOpts.some((option) => option.startsWith("systempaths="))) {
+        throw new Error("the real-Docker harness does not model securityOpts systempaths=... (the provider turns it into masked and read-only paths)");
+    }
+    const swap = memorySwapBytes(inputs.memorySwap);
+    const positive = (value: unknown): number | undefined => (Number(value ?? 0) > 0 ? Number(value) : undefined);
+    return {
+        Privileged: inputs.privileged === true,
+        ReadonlyRootfs: inputs.readOnly === true,
+        Init: false,
+        ...(capabilities ? { CapAdd: capabilities.adds ?? [], CapDrop: capabilities.drops ?? [] } : {}),
+        ...(securityOpts.length > 0 ? { SecurityOpt: securityOpts } : {}),
+        ...(inputs.tmpfs ? { Tmpfs: inputs.tmpfs } : {}),
+        ...(positive(inputs.memory) ? { Memory: Number(inputs.memory) * MIB } : {}),
+        ...(swap === undefined ? {} : { MemorySwap: swap }),
+        ...(positive(inputs.shmSize) ? { ShmSize: Number(inputs.shmSize) * MIB } : {}),
+        ...(positive(inputs.cpuShares) ? { CpuShares: Number(inputs.cpuShares) } : {}),
+    };
+}
+
 interface Upload {
     file: string;
     content?: string;
@@ -277,6 +366,10 @@ async function createContainer(inputs: Inputs): Promise<string> {
     if (volumes.some((v) => v.hostPath)) {
         throw new Error("the real-Docker harness does not support host bind mounts");
     }
+    // The provider refuses these before creating anything.
+    if (((inputs.command as string[] | undefined) ?? []).some((argument) => argument === "")) {
+        throw new Error("values for command may not be empty");
+    }
     const exposed = Object.fromEntries(ports.map((p) => [`${p.internal}/${p.protocol ?? "tcp"}`, {}]));
     const bindings = Object.fromEntries(
         ports.map((p) => [`${p.internal}/${p.protocol ?? "tcp"}`, [{ HostIp: p.ip ?? "0.0.0.0", HostPort: String(p.external ?? "") }]]),
@@ -299,9 +392,11 @@ async function createContainer(inputs: Inputs): Promise<string> {
                       Retries: healthcheck.retries,
                   }
                 : undefined,
+            User: inputs.user,
             HostConfig: {
+                ...hardeningHostConfig(inputs),
                 PortBindings: bindings,
-                RestartPolicy: { Name: inputs.restart ?? "no" },
+                RestartPolicy: { Name: inputs.restart ?? "no", MaximumRetryCount: Number(inputs.maxRetryCount ?? 0) },
                 Mounts: volumes.map((v) => ({ Type: "volume", Source: v.volumeName, Target: v.containerPath, ReadOnly: v.readOnly === true })),
                 NetworkMode: first?.name ?? "bridge",
             },
