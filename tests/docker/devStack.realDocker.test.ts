@@ -15,7 +15,7 @@ import { parse } from "yaml";
 import { DynamicEngine } from "../support/dynamicEngine";
 import { loadProgramNatively } from "../support/nativeProgram";
 import { installMocks } from "../support/pulumiMocks";
-import { containerExists, dockerCall, inspectContainer, objectExists } from "./dockerApi";
+import { containerExists, dockerCall, execInContainer, inspectContainer, objectExists } from "./dockerApi";
 import { RealDockerEngine } from "./realDockerEngine";
 
 type Program = typeof import("../../index");
@@ -151,6 +151,40 @@ function hostListeners(port: number): string[] {
     );
 }
 
+const MIB = 1024 * 1024;
+
+/** The parts of `docker inspect` that say how a container is confined. */
+interface Confinement {
+    Config: { User: string };
+    HostConfig: {
+        CapAdd: string[] | null;
+        CapDrop: string[] | null;
+        SecurityOpt: string[] | null;
+        ReadonlyRootfs: boolean;
+        Tmpfs: Record<string, string> | null;
+        Memory: number;
+        MemorySwap: number;
+        NanoCpus: number;
+        CpuShares: number;
+        ShmSize: number;
+        RestartPolicy: { Name: string; MaximumRetryCount: number };
+        Privileged: boolean;
+    };
+}
+
+const confinementOf = (container: string) => dockerCall<Confinement>("GET", `/containers/${container}/json`);
+
+/** What the kernel says about a process in the container: its user, capabilities and no_new_privs. */
+async function processStatus(container: string, pid: string): Promise<Record<string, string>> {
+    const { output } = await execInContainer(container, ["cat", `/proc/${pid}/status`]);
+    return Object.fromEntries(
+        output
+            .split("\n")
+            .filter((line) => /^(Uid|Gid|CapEff|CapPrm|CapBnd|NoNewPrivs):/.test(line))
+            .map((line) => [line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 1).trim()]),
+    );
+}
+
 /** Simulates a crash: SIGKILL to the container's main process from the host (not `docker kill`). */
 async function crash(container: string): Promise<number> {
     const before = await inspectContainer(container);
@@ -192,6 +226,72 @@ describe.runIf(ready)("the dev stack on a real Docker engine", { timeout: 180_00
         const reply = await chat(issuedKey);
         expect(reply.status).toBe(200);
         expect(JSON.stringify(reply.json)).toContain("hello");
+    });
+
+    it("confines the proxy: UID 1000, no capability, no new privileges, read-only root with a tmpfs on /tmp, memory without swap, CPU weight, on-failure:5, not privileged", async () => {
+        const { Config, HostConfig } = await confinementOf(`${PREFIX}-proxy`);
+        expect(Config.User).toBe("1000:1000");
+        expect(HostConfig.CapDrop).toEqual(["ALL"]);
+        expect(HostConfig.CapAdd ?? []).toEqual([]);
+        expect(HostConfig.SecurityOpt).toEqual(["no-new-privileges:true"]);
+        expect(HostConfig.ReadonlyRootfs).toBe(true);
+        expect(HostConfig.Tmpfs).toEqual({ "/tmp": "rw,exec,nosuid,nodev,size=512m,mode=1777" });
+        expect([HostConfig.Memory, HostConfig.MemorySwap]).toEqual([2048 * MIB, 2048 * MIB]);
+        expect([HostConfig.CpuShares, HostConfig.NanoCpus]).toEqual([512, 0]);
+        expect(HostConfig.RestartPolicy).toEqual({ Name: "on-failure", MaximumRetryCount: 5 });
+        expect(HostConfig.Privileged).toBe(false);
+
+        // What the kernel enforces on LiteLLM itself (PID 1): no capability in any set, no_new_privs.
+        expect(await processStatus(`${PREFIX}-proxy`, "1")).toMatchObject({
+            Uid: "1000\t1000\t1000\t1000",
+            CapEff: "0000000000000000",
+            CapPrm: "0000000000000000",
+            CapBnd: "0000000000000000",
+            NoNewPrivs: "1",
+        });
+        const write = async (path: string) =>
+            (await execInContainer(`${PREFIX}-proxy`, ["python3", "-c", `open(${JSON.stringify(path)}, "w").write("x")`])).output;
+        expect(await write("/app/intruder")).toMatch(/Read-only file system/);
+        expect(await write("/var/tmp/intruder")).toMatch(/Read-only file system/);
+        expect(await write("/tmp/scratch")).toBe("");
+        // config.yaml went into the tmpfs at start, readable by the proxy's user only.
+        expect((await execInContainer(`${PREFIX}-proxy`, ["stat", "-c", "%a %u", "/tmp/litellm/config.yaml"])).output.trim()).toBe("600 1000");
+    });
+
+    it("confines the database: the entrypoint's four capabilities only, none left to postgres, no new privileges, read-only root, shared memory, limits, on-failure:5", async () => {
+        const { Config, HostConfig } = await confinementOf(`${PREFIX}-db`);
+        // The entrypoint starts as root to fix ownership, then steps down to postgres itself.
+        expect(Config.User).toBe("");
+        expect(HostConfig.CapDrop).toEqual(["ALL"]);
+        expect([...(HostConfig.CapAdd ?? [])].sort()).toEqual(["CHOWN", "DAC_OVERRIDE", "SETGID", "SETUID"]);
+        expect(HostConfig.SecurityOpt).toEqual(["no-new-privileges:true"]);
+        expect(HostConfig.ReadonlyRootfs).toBe(true);
+        expect(HostConfig.Tmpfs).toEqual({
+            "/var/run/postgresql": "rw,noexec,nosuid,nodev,size=1m,mode=3775",
+            "/tmp": "rw,noexec,nosuid,nodev,size=16m,mode=1777",
+        });
+        expect(HostConfig.ShmSize).toBe(128 * MIB);
+        expect([HostConfig.Memory, HostConfig.MemorySwap]).toEqual([512 * MIB, 512 * MIB]);
+        expect([HostConfig.CpuShares, HostConfig.NanoCpus]).toEqual([512, 0]);
+        expect(HostConfig.RestartPolicy).toEqual({ Name: "on-failure", MaximumRetryCount: 5 });
+        expect(HostConfig.Privileged).toBe(false);
+
+        // The server (PID 1 after the wrapper and the entrypoint exec'd into it) runs as postgres
+        // with no capability; the bounding set is the four, for the next start's entrypoint.
+        const server = await processStatus(`${PREFIX}-db`, "1");
+        expect(server.Uid.split("\t")[0]).not.toBe("0");
+        expect(server).toMatchObject({ CapEff: "0000000000000000", CapPrm: "0000000000000000", CapBnd: "00000000000000c3", NoNewPrivs: "1" });
+        // Once the password is aligned, nothing in the container runs as root but this check itself
+        // (sh, awk) and, twice a second, the healthcheck Docker execs (sh, pg_isready).
+        const listing = await execInContainer(`${PREFIX}-db`, ["sh", "-c", "for s in /proc/[0-9]*/status; do awk '/^Name:/ {n = $2} /^Uid:/ {print n, $2}' $s; done"]);
+        const rootProcesses = listing.output
+            .split("\n")
+            .map((line) => line.trim().split(" "))
+            .filter(([name, uid]) => uid === "0" && !["sh", "awk", "pg_isready"].includes(name));
+        expect(rootProcesses).toEqual([]);
+        const mounts = (await execInContainer(`${PREFIX}-db`, ["cat", "/proc/mounts"])).output;
+        expect(mounts).toMatch(/^shm \/dev\/shm tmpfs [^ ]*size=131072k/m);
+        expect(mounts).toMatch(/^overlay \/ overlay ro,/m);
     });
 
     it("publishes the proxy on 127.0.0.1 only, and the database nowhere, on internal networks only", async () => {
