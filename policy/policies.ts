@@ -5,6 +5,7 @@
  * Every violation says what is wrong, on which resource, and the command that fixes it.
  */
 import { Policies, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Secret } from "@pulumi/policy";
+import { hardeningPolicies } from "./hardening";
 import { dockerfileBaseImages, imagePinProblems, isDigestPinned, isImageId, isLiteLLMImage } from "./images";
 import {
     BIND_ADDRESS_ALLOWED_LABEL,
@@ -262,4 +263,5 @@ export const guardrails: Policies = [
     environmentsAreSecret,
     masterKeyHasSkPrefix,
     spaceNotPrivate,
+    ...hardeningPolicies,
 ];

@@ -41,6 +41,9 @@ describe("the policy pack", () => {
             "environments-are-secret": "remediate",
             "master-key-has-sk-prefix": "mandatory",
             "space-not-private": "advisory",
+            "containers-not-privileged": "mandatory",
+            "containers-drop-all-capabilities": "mandatory",
+            "containers-have-memory-limit": "mandatory",
         });
         for (const policy of constructed[0].args.policies) {
             expect(policy.description, policy.name).toBeTruthy();
