@@ -83,6 +83,8 @@ interface Entry {
     /** RemoteImage only: the image was on the engine before, so the harness leaves it there. */
     preexisting?: boolean;
     sequence: number;
+    /** Logical names of the resources it depends on (the request's dependencies): deleted after it. */
+    dependsOn: string[];
 }
 
 export interface SwarmLogEntry {
@@ -188,10 +190,21 @@ export class RealSwarmEngine {
             await this.dynamic.finishRun();
         }
         const dropped = [...this.state.values()].filter((e) => !this.registeredThisRun.has(e.name));
-        const doomed = [...this.pendingDeletes, ...dropped].sort((a, b) => b.sequence - a.sequence);
-        for (const entry of doomed) {
-            await this.remove(entry);
-            this.pendingDeletes = this.pendingDeletes.filter((e) => e !== entry);
+        await this.removeInOrder([...this.pendingDeletes, ...dropped]);
+    }
+
+    /**
+     * Deletes in reverse dependency order, as Pulumi does: a resource goes only after every doomed
+     * resource that depends on it (a service before the secrets, configs and networks it uses).
+     */
+    private async removeInOrder(doomed: Entry[]): Promise<void> {
+        let left = [...doomed].sort((a, b) => b.sequence - a.sequence);
+        while (left.length > 0) {
+            const free = left.find((e) => !left.some((o) => o !== e && o.name !== e.name && o.dependsOn.includes(e.name)));
+            const next = free ?? left[0];
+            await this.remove(next);
+            left = left.filter((e) => e !== next);
+            this.pendingDeletes = this.pendingDeletes.filter((e) => e !== next);
         }
     }
 
@@ -202,11 +215,7 @@ export class RealSwarmEngine {
         } else {
             await this.dynamic.destroy();
         }
-        const all = [...this.pendingDeletes, ...this.state.values()].sort((a, b) => b.sequence - a.sequence);
-        for (const entry of all) {
-            await this.remove(entry);
-            this.pendingDeletes = this.pendingDeletes.filter((e) => e !== entry);
-        }
+        await this.removeInOrder([...this.pendingDeletes, ...this.state.values()]);
     }
 
     /** The one resource of a type whose logical name contains `namePart`. */
@@ -241,8 +250,10 @@ export class RealSwarmEngine {
             const changed = changedPaths(type === SERVICE ? existing.state : existing.inputs, effective);
             if (changed.length === 0 && !existing.initError) {
                 existing.options = options;
+                existing.dependsOn = dependencyNames(options);
                 return this.result(existing);
             }
+            existing.dependsOn = dependencyNames(options);
             const replacing = replacingChanges(type, changed);
             if (replacing.length === 0) {
                 this.log.push({ resource: name, action: "update", at: performance.now(), detail: changed.join(", ") });
@@ -352,6 +363,7 @@ export class RealSwarmEngine {
             initError: false,
             preexisting,
             sequence: ++this.sequence,
+            dependsOn: dependencyNames(options),
         };
         this.state.set(name, entry);
         return entry;
@@ -513,6 +525,11 @@ function readBack(inputs: Inputs, live: SwarmService): Inputs {
         state.taskSpec.placement = { ...(state.taskSpec.placement ?? {}), platforms: platforms.map((p) => ({ architecture: p.Architecture, os: p.OS })) };
     }
     return state;
+}
+
+/** The logical names in the request's dependencies (URNs end with `::<name>`). */
+function dependencyNames(options: RecordedOptions): string[] {
+    return options.dependencies.map((urn) => urn.slice(urn.lastIndexOf("::") + 2));
 }
 
 function labelMap(labels: unknown): Record<string, string> {
