@@ -351,6 +351,28 @@ describe.runIf(ready)("the dev stack on a real Docker engine", { timeout: 180_00
         expect((await chat(issuedKey)).status).toBe(200);
     });
 
+    it("changes the limits and the restart policy in place: the same containers, new limits, nothing replaced", async () => {
+        const before = { proxy: (await inspectContainer(`${PREFIX}-proxy`)).Id, db: (await inspectContainer(`${PREFIX}-db`)).Id };
+        const logged = stack.docker.log.length;
+        await stack.up({ proxyMemoryMb: "3072", proxyCpuShares: "1024", databaseMemoryMb: "768", restartPolicy: "on-failure:3" });
+        expect(stack.docker.log.slice(logged).filter((l) => l.action !== "update")).toEqual([]);
+        expect(stack.docker.log.slice(logged).map((l) => l.resource).sort()).toEqual(["local-database", "local-proxy"]);
+        const proxy = await confinementOf(`${PREFIX}-proxy`);
+        const database = await confinementOf(`${PREFIX}-db`);
+        expect({ proxy: (await inspectContainer(`${PREFIX}-proxy`)).Id, db: (await inspectContainer(`${PREFIX}-db`)).Id }).toEqual(before);
+        expect([proxy.HostConfig.Memory, proxy.HostConfig.MemorySwap, proxy.HostConfig.CpuShares]).toEqual([3072 * MIB, 3072 * MIB, 1024]);
+        expect([database.HostConfig.Memory, database.HostConfig.MemorySwap, database.HostConfig.CpuShares]).toEqual([768 * MIB, 768 * MIB, 512]);
+        expect([proxy.HostConfig.RestartPolicy, database.HostConfig.RestartPolicy]).toEqual([
+            { Name: "on-failure", MaximumRetryCount: 3 },
+            { Name: "on-failure", MaximumRetryCount: 3 },
+        ]);
+        expect((await chat(issuedKey)).status).toBe(200);
+        // Back to the defaults, in place again, so the scenarios below see the stack as deployed.
+        await stack.up({ proxyMemoryMb: "2048", proxyCpuShares: "512", databaseMemoryMb: "512", restartPolicy: "on-failure:5" });
+        expect((await confinementOf(`${PREFIX}-proxy`)).HostConfig.Memory).toBe(2048 * MIB);
+        expect((await inspectContainer(`${PREFIX}-proxy`)).Id).toBe(before.proxy);
+    });
+
     it("restarts a crashed database by policy, and the proxy's readiness recovers", async () => {
         const restarts = await crash(`${PREFIX}-db`);
         await eventually("the database restarting", async () => ((await inspectContainer(`${PREFIX}-db`)).RestartCount > restarts ? true : undefined));
