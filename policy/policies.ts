@@ -19,6 +19,7 @@ import {
     REMOTE_IMAGE,
     spaceResourceKind,
 } from "./resources";
+import { swarmGuardrails } from "./swarm";
 
 const MASTER_KEY_ENV = "LITELLM_MASTER_KEY";
 const MASTER_KEY_PREFIX = "sk-";
@@ -264,4 +265,5 @@ export const guardrails: Policies = [
     masterKeyHasSkPrefix,
     spaceNotPrivate,
     ...hardeningPolicies,
+    ...swarmGuardrails,
 ];

@@ -154,6 +154,18 @@ describe("stack swarm", () => {
             }
         });
 
+        it("runs as UID 1000 on a read-only root with a tmpfs /tmp, every capability dropped, with a memory limit", () => {
+            const proxy = serviceOf(mocked, "proxy");
+            const spec = taskOf(proxy).containerSpec as ContainerSpec & { user?: string; readOnly?: boolean; capDrops?: string[] };
+            expect(spec).toMatchObject({ user: "1000:1000", readOnly: true, capDrops: ["ALL"] });
+            expect(spec.mounts).toEqual([{ type: "tmpfs", target: "/tmp", tmpfsOptions: { sizeBytes: 512 * 1024 * 1024, mode: 0o1777 } }]);
+            expect(spec.env).toMatchObject({ LITELLM_MIGRATION_DIR: "/tmp/litellm/migrations", LITELLM_UI_PATH: "/tmp/litellm/ui", HOME: "/tmp" });
+            expect(reveal(proxy.inputs.taskSpec)).toMatchObject({ resources: { limits: { memoryBytes: 2048 * 1024 * 1024 } } });
+            for (const secret of spec.secrets ?? []) {
+                expect(secret).toMatchObject({ fileUid: "1000", fileGid: "1000", fileMode: 0o400 });
+            }
+        });
+
         it("joins the data services' internal network and the front door's", () => {
             const networks = taskOf(serviceOf(mocked, "proxy")).networksAdvanceds?.map((n) => n.id).sort();
             expect(networks).toEqual(mocked.byType(NETWORK).map((n) => n.id).sort());
@@ -186,7 +198,8 @@ describe("stack swarm", () => {
         it("runs the image's migrations once, with the database URL as its only secret", () => {
             const job = reveal<Record<string, unknown>>(migrationOf(mocked).inputs);
             expect(job).toMatchObject({ image: LITELLM_IMAGE, command: ["/bin/sh", "/usr/local/bin/aiterm-litellm-start"], args: ["migrate"] });
-            expect(job.env).toMatchObject({ DISABLE_SCHEMA_UPDATE: "false", ENFORCE_PRISMA_MIGRATION_CHECK: "true" });
+            expect(job.env).toMatchObject({ DISABLE_SCHEMA_UPDATE: "false", ENFORCE_PRISMA_MIGRATION_CHECK: "true", LITELLM_MIGRATION_DIR: "/tmp/litellm/migrations" });
+            expect(job).toMatchObject({ user: "1000:1000", tmpfs: { target: "/tmp" }, memoryBytes: 2048 * 1024 * 1024 });
             expect((job.secrets as { fileName: string }[]).map((s) => s.fileName)).toEqual(["DATABASE_URL"]);
             expect(String(job.migrationKey)).toMatch(/^[0-9a-f]{64}$/);
             expect(String(job.serviceName)).toBe(`litellm-swarm-migrate-${String(job.migrationKey).slice(0, 12)}`);

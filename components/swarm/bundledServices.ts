@@ -24,6 +24,7 @@ import {
 import { swarmServiceName } from "./names";
 import { POSTGRES_PORT, REDIS_PORT } from "./proxyPorts";
 import { configInput, roleLabels, secretInput, swarmConfig, swarmSecret } from "./swarmObjects";
+import { DROP_ALL_CAPABILITIES, memoryLimit, POSTGRES_MEMORY_MB, POSTGRES_SHARED_MEMORY_MB, REDIS_MEMORY_MB, tmpfsMount } from "./taskHardening";
 
 export interface DataServiceArgs {
     /** Image pinned by version and digest. */
@@ -123,7 +124,7 @@ export class BundledPostgres extends pulumi.ComponentResource {
                             POSTGRES_PASSWORD_FILE: `/run/secrets/${POSTGRES_PASSWORD_FILE}`,
                         },
                         // Readable by the postgres user the image's entrypoint switches to.
-                        secrets: [secretInput(passwordSecret.reference, 0o444)],
+                        secrets: [secretInput(passwordSecret.reference, { mode: 0o444 })],
                         configs: [configInput(startup.reference)],
                         mounts: [
                             {
@@ -132,15 +133,22 @@ export class BundledPostgres extends pulumi.ComponentResource {
                                 target: POSTGRES_DATA_DIRECTORY,
                                 volumeOptions: { labels: [{ label: "aiterm-litellm.role", value: "database-data" }] },
                             },
+                            tmpfsMount("/dev/shm", POSTGRES_SHARED_MEMORY_MB, 0o1777),
                         ],
+                        // What the official entrypoint needs to prepare the data directory and step down to
+                        // postgres with gosu (the dev stack's database measured the same set).
+                        capDrops: DROP_ALL_CAPABILITIES,
+                        capAdds: ["CHOWN", "DAC_OVERRIDE", "SETGID", "SETUID"],
                         // pg_isready is a small C program: checking every second costs next to nothing.
                         healthcheck: { tests: postgresHealthcheck(DATABASE_USER, DATABASE_NAME), interval: "1s", timeout: "5s", retries: 5, startPeriod: "120s" },
-                        stopSignal: "SIGTERM",
+                        // Postgres' fast shutdown (the image's STOPSIGNAL); SIGTERM would wait for every client.
+                        stopSignal: "SIGINT",
                         stopGracePeriod: "60s",
                         labels: roleLabels("postgres"),
                     },
                     networksAdvanceds: [{ id: args.networkId }],
                     placement: dataNodePlacement(args),
+                    resources: memoryLimit(POSTGRES_MEMORY_MB),
                     restartPolicy: { condition: "any", delay: "2s" },
                 },
             },
@@ -186,7 +194,7 @@ export class BundledRedis extends pulumi.ComponentResource {
                         image,
                         args: redisArgs(),
                         // Readable by the redis user the image's entrypoint switches to.
-                        secrets: [secretInput(auth.reference, 0o444)],
+                        secrets: [secretInput(auth.reference, { mode: 0o444 })],
                         mounts: [
                             {
                                 type: "volume",
@@ -195,12 +203,16 @@ export class BundledRedis extends pulumi.ComponentResource {
                                 volumeOptions: { labels: [{ label: "aiterm-litellm.role", value: "redis-data" }] },
                             },
                         ],
+                        // The image's entrypoint chowns /data to redis and steps down to it (su-exec).
+                        capDrops: DROP_ALL_CAPABILITIES,
+                        capAdds: ["CHOWN", "SETGID", "SETUID"],
                         healthcheck: { tests: redisHealthcheck(), interval: "1s", timeout: "3s", retries: 5, startPeriod: "30s" },
                         stopGracePeriod: "30s",
                         labels: roleLabels("redis"),
                     },
                     networksAdvanceds: [{ id: args.networkId }],
                     placement: dataNodePlacement(args),
+                    resources: memoryLimit(REDIS_MEMORY_MB),
                     restartPolicy: { condition: "any", delay: "2s" },
                 },
             },

@@ -3,9 +3,9 @@
  *
  * Postgres: the official image reads POSTGRES_PASSWORD_FILE, but applies it only when it creates
  * the database. The data volume outlives the stack (it is kept on destroy), and a new stack
- * generates a new password, so on every start the wrapper sets the role's password to the one in
- * the file over the container's local socket (trusted by the image), and only then lets the
- * healthcheck pass. The password reaches psql through its environment and `\getenv` (psql 15+),
+ * generates a new password, so on every start a job beside the server sets the role's password to
+ * the one in the file over the container's local socket (trusted by the image), and only then lets
+ * the healthcheck pass (the same design as the dev stack's database, components/docker/). The password reaches psql through its environment and `\getenv` (psql 15+),
  * not its command line, which any process in the container could read.
  *
  * Redis: the secret is a one-line redis.conf (`requirepass ...`) given to redis-server as its
@@ -23,29 +23,23 @@ export const POSTGRES_STARTUP_SCRIPT = `#!/bin/sh
 # aiterm-litellm: the bundled Postgres on Swarm (components/swarm/dataServiceScripts.ts).
 set -u
 rm -f ${POSTGRES_READY_MARKER}
-docker-entrypoint.sh "$@" &
-server=$!
-# Swarm stops with SIGTERM; Postgres' fast shutdown is SIGINT (the image's STOPSIGNAL).
-trap 'kill -INT "$server" 2>/dev/null' TERM INT
 align() {
   AITERM_ROLE_PASSWORD=$(cat "$POSTGRES_PASSWORD_FILE") || return 1
   export AITERM_ROLE_PASSWORD
   printf '%s\\n' '\\getenv password AITERM_ROLE_PASSWORD' 'ALTER ROLE :"role" WITH PASSWORD :'"'"'password'"'"';' |
     psql -X -q -v ON_ERROR_STOP=1 -h /var/run/postgresql -U "$POSTGRES_USER" -d postgres -v role="$POSTGRES_USER" >/dev/null 2>&1
-  result=$?
-  unset AITERM_ROLE_PASSWORD
-  return $result
 }
-until align; do
-  kill -0 "$server" 2>/dev/null || { wait "$server"; exit $?; }
-  sleep 0.2
-done
-touch ${POSTGRES_READY_MARKER}
-wait "$server"
-status=$?
-# A signal interrupts the first wait; wait again for the server's own exit status.
-kill -0 "$server" 2>/dev/null && { wait "$server"; status=$?; }
-exit "$status"
+# Beside the server, not in front of it: the entrypoint is exec'd below and becomes PID 1, so Swarm's
+# stop signal (SIGINT, Postgres' fast shutdown) reaches the server itself and no root process has to
+# signal it (which would need CAP_KILL). The job exits 0: Postgres, as PID 1, reaps it and treats a
+# non-zero exit of a child it does not know as a crash.
+(
+  until align; do sleep 0.2; done
+  unset AITERM_ROLE_PASSWORD
+  touch ${POSTGRES_READY_MARKER}
+  exit 0
+) &
+exec docker-entrypoint.sh "$@"
 `;
 
 /** pg_isready answers once TCP connections are accepted; the marker once the password is aligned. */

@@ -6,6 +6,7 @@ import { renderFrontDoorConfig } from "./frontDoorConfig";
 import { swarmServiceName } from "./names";
 import { FRONT_DOOR_CONFIG_PATH, FRONT_DOOR_CONTAINER_PORT } from "./proxyPorts";
 import { configInput, roleLabels, swarmConfig } from "./swarmObjects";
+import { DROP_ALL_CAPABILITIES, FRONT_DOOR_MEMORY_MB, memoryLimit } from "./taskHardening";
 
 export interface FrontDoorArgs {
     /** HAProxy 2.4+ image pinned by version and digest. */
@@ -75,12 +76,15 @@ export class FrontDoor extends pulumi.ComponentResource {
                     containerSpec: {
                         image: args.image,
                         configs: [configInput(config.reference)],
+                        // The image runs HAProxy as its haproxy user on a port above 1024: it needs no capability.
+                        capDrops: DROP_ALL_CAPABILITIES,
                         // HAProxy's soft stop (the image's STOPSIGNAL): open connections finish first.
                         stopSignal: "SIGUSR1",
                         stopGracePeriod: `${Math.min(Math.ceil(args.serverTimeoutSeconds), 120)}s`,
                         labels: roleLabels("front-door"),
                     },
                     networksAdvanceds: [{ id: args.networkId }],
+                    resources: memoryLimit(FRONT_DOOR_MEMORY_MB),
                     restartPolicy: { condition: "any", delay: "2s" },
                 },
             },

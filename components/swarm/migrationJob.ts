@@ -29,6 +29,12 @@ export interface MigrationJobArgs {
     configs: FileReferenceInput[];
     /** Overlay network IDs: the database's, and one with a route out for an external database. */
     networks: pulumi.Input<pulumi.Input<string>[]>;
+    /** `uid:gid` the task runs as: the proxy's. */
+    user: pulumi.Input<string>;
+    /** The task's one writable place (its root file system is read-only). */
+    tmpfs: pulumi.Input<{ target: string; sizeBytes: number; mode: number }>;
+    /** Memory limit of the task, in bytes. */
+    memoryBytes: pulumi.Input<number>;
     /**
      * Labels of the job's service and container.
      * @default {}
@@ -76,6 +82,9 @@ export class MigrationJob extends pulumi.dynamic.Resource {
                 configs: args.configs,
                 networks: args.networks,
                 labels: args.labels ?? {},
+                user: args.user,
+                tmpfs: args.tmpfs,
+                memoryBytes: args.memoryBytes,
                 timeoutSeconds: args.timeoutSeconds ?? 600,
                 pollIntervalSeconds: args.pollIntervalSeconds ?? 1,
                 completedAt: undefined,

@@ -59,6 +59,12 @@ export interface MigrationJobInputs {
     /** Overlay network IDs. */
     networks: string[];
     labels: Record<string, string>;
+    /** `uid:gid` the task runs as (the proxy's). */
+    user: string;
+    /** Every capability is dropped, and the root file system is read-only, with this tmpfs as the one writable place. */
+    tmpfs: { target: string; sizeBytes: number; mode: number };
+    /** Memory limit of the task. */
+    memoryBytes: number;
     /** How long create waits for the job to complete. */
     timeoutSeconds: number;
     /** Seconds between two reads of the job's task. */
@@ -91,12 +97,17 @@ export function jobServiceSpec(inputs: MigrationJobInputs): Record<string, unkno
                 Image: inputs.image,
                 Command: inputs.command,
                 Args: inputs.args,
+                // Hardened like the proxy's tasks (CapabilityDrop is Engine API 1.41, Docker 20.10).
+                User: inputs.user,
+                ReadOnly: true,
+                CapabilityDrop: ["ALL"],
+                Mounts: [{ Type: "tmpfs", Target: inputs.tmpfs.target, TmpfsOptions: { SizeBytes: inputs.tmpfs.sizeBytes, Mode: inputs.tmpfs.mode } }],
                 Env: Object.keys(inputs.env)
                     .sort()
                     .map((name) => `${name}=${inputs.env[name]}`),
                 Labels: inputs.labels,
                 Secrets: inputs.secrets.map((secret) => ({
-                    File: { Name: secret.fileName, UID: "0", GID: "0", Mode: 0o400 },
+                    File: { Name: secret.fileName, UID: ownerOf(inputs.user).uid, GID: ownerOf(inputs.user).gid, Mode: 0o400 },
                     SecretID: secret.id,
                     SecretName: secret.name,
                 })),
@@ -109,10 +120,17 @@ export function jobServiceSpec(inputs: MigrationJobInputs): Record<string, unkno
             // One attempt: a failed migration is reported, not retried behind the user's back
             // (LiteLLM's setup_database already retries its connection internally).
             RestartPolicy: { Condition: "none" },
+            Resources: { Limits: { MemoryBytes: inputs.memoryBytes } },
             Networks: inputs.networks.map((id) => ({ Target: id })),
         },
         Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
     };
+}
+
+/** The owner of the job's secret files: the user it runs as (`uid:gid`, or a uid). */
+export function ownerOf(user: string): { uid: string; gid: string } {
+    const [uid, gid] = String(user).split(":");
+    return { uid: uid || "0", gid: gid || uid || "0" };
 }
 
 /** A task as the engine lists it (the fields read here). */
@@ -160,6 +178,12 @@ export function validateMigrationInputs(inputs: Partial<Record<keyof MigrationJo
         } catch (error) {
             failures.push({ property: "engineHost", reason: (error as Error).message });
         }
+    }
+    if (known(inputs.user) && !/^[0-9]+(:[0-9]+)?$/.test(String(inputs.user))) {
+        failures.push({ property: "user", reason: "must be a numeric uid or uid:gid" });
+    }
+    if (known(inputs.memoryBytes) && !(typeof inputs.memoryBytes === "number" && inputs.memoryBytes >= 6 * 1024 * 1024)) {
+        failures.push({ property: "memoryBytes", reason: "must be a memory limit in bytes (Docker's minimum is 6 MiB)" });
     }
     for (const property of ["timeoutSeconds", "pollIntervalSeconds"] as const) {
         const value = inputs[property];

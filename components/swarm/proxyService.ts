@@ -3,10 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { checkImagePin } from "../../config/images";
 import { formatProblems } from "../../config/messages";
 import { stopGracePeriodSeconds, UPDATE_PARALLELISM } from "../../config/multiInstance";
+import { nonRootEnvironment, PROXY_GID, PROXY_UID, PROXY_USER, PROXY_WRITABLE_DIR } from "../../config/nonRootRuntime";
 import { entrypointCommand } from "./entrypoint";
 import { swarmServiceName } from "./names";
 import { PROXY_CONFIG_PATH, PROXY_CONTAINER_PORT } from "./proxyPorts";
 import { ConfigReference, configInput, roleLabels, SecretReference, secretInput } from "./swarmObjects";
+import { DROP_ALL_CAPABILITIES, memoryLimit, PROXY_TMPFS_MB, tmpfsMount } from "./taskHardening";
 
 /** Service label with the migration key the running image was migrated for. */
 export const MIGRATION_LABEL = "aiterm-litellm.migration";
@@ -37,7 +39,21 @@ export interface ProxyServiceArgs {
     convergeTimeoutSeconds?: number;
     /** The key of the migration this image ran (a label, so the service waits for it). */
     migrationKey: pulumi.Input<string>;
+    /** Memory limit of each task in MiB, its /tmp included. */
+    memoryMb: number;
 }
+
+/**
+ * How a proxy task runs, shared with the migration job (the same image and start-up): as the
+ * non-root user every target uses (config/nonRootRuntime.ts), every capability dropped, a
+ * read-only root file system with a tmpfs on /tmp where LiteLLM's start-up writes are pointed.
+ */
+export const PROXY_TASK_USER = PROXY_USER;
+export const PROXY_SECRET_ACCESS = { mode: 0o400, uid: PROXY_UID, gid: PROXY_GID };
+export function proxyTaskEnvironment(environment: Record<string, string>): Record<string, string> {
+    return { ...environment, ...nonRootEnvironment() };
+}
+export const PROXY_TMPFS = { target: PROXY_WRITABLE_DIR, sizeMb: PROXY_TMPFS_MB, mode: 0o1777 };
 
 /**
  * The container healthcheck, LiteLLM's liveness endpoint and not its readiness one, on purpose.
@@ -106,8 +122,12 @@ export class ProxyService extends pulumi.ComponentResource {
                         image: args.image,
                         commands: command,
                         args: commandArgs,
-                        env: args.environment,
-                        secrets: args.secrets.map((reference) => secretInput(reference)),
+                        env: proxyTaskEnvironment(args.environment),
+                        user: PROXY_TASK_USER,
+                        readOnly: true,
+                        capDrops: DROP_ALL_CAPABILITIES,
+                        mounts: [tmpfsMount(PROXY_TMPFS.target, PROXY_TMPFS.sizeMb, PROXY_TMPFS.mode)],
+                        secrets: args.secrets.map((reference) => secretInput(reference, PROXY_SECRET_ACCESS)),
                         configs: [configInput(args.configYaml), configInput(args.entrypoint)],
                         healthcheck: { tests: PROXY_HEALTHCHECK, interval: "2s", timeout: "4s", retries: 3, startPeriod: "60s" },
                         stopSignal: "SIGTERM",
@@ -115,6 +135,7 @@ export class ProxyService extends pulumi.ComponentResource {
                         labels: roleLabels("proxy"),
                     },
                     networksAdvanceds: args.networkIds.map((id) => ({ id })),
+                    resources: memoryLimit(args.memoryMb),
                     restartPolicy: { condition: "any", delay: "2s" },
                 },
             },

@@ -13,7 +13,7 @@ import { FrontDoor } from "./frontDoor";
 import { MigrationJob } from "./migrationJob";
 import { keyedHash, swarmServiceName } from "./names";
 import { PROXY_CONFIG_PATH, REDIS_PORT } from "./proxyPorts";
-import { ProxyService } from "./proxyService";
+import { PROXY_TASK_USER, PROXY_TMPFS, ProxyService, proxyTaskEnvironment } from "./proxyService";
 import { roleLabels, SecretReference, swarmConfig, swarmSecret } from "./swarmObjects";
 
 export interface SwarmDeploymentArgs {
@@ -167,11 +167,14 @@ export class SwarmDeployment extends pulumi.ComponentResource {
                 migrationKey: key,
                 command: migrate.command,
                 args: migrate.args,
-                env: migrationEnvironment(proxy, "").variables,
+                env: proxyTaskEnvironment(migrationEnvironment(proxy, "").variables),
                 secrets: [{ id: databaseSecret.secretId, name: databaseSecret.secretName, fileName: databaseSecret.fileName }],
                 configs: [{ id: entrypoint.reference.configId, name: entrypoint.reference.configName, fileName: ENTRYPOINT_PATH }],
                 networks: [this.backendNetwork.id, this.frontendNetwork.id],
                 labels: { "aiterm-litellm.role": "migration", "aiterm-litellm.migration": key },
+                user: PROXY_TASK_USER,
+                tmpfs: { target: PROXY_TMPFS.target, sizeBytes: PROXY_TMPFS.sizeMb * 1024 * 1024, mode: PROXY_TMPFS.mode },
+                memoryBytes: swarm.proxyMemoryMb * 1024 * 1024,
                 timeoutSeconds: swarm.migrationTimeoutSeconds,
             },
             // The database must accept connections first: the bundled one converges healthy.
@@ -192,6 +195,7 @@ export class SwarmDeployment extends pulumi.ComponentResource {
                 gracefulShutdownSeconds: swarm.gracefulShutdownSeconds,
                 convergeTimeoutSeconds: swarm.convergeTimeoutSeconds,
                 migrationKey: this.migration.migrationKey,
+                memoryMb: swarm.proxyMemoryMb,
             },
             // No task of an image starts before its migration completed; Redis and the database run first.
             { parent: this, dependsOn: [this.migration, ...dataServices] },

@@ -89,9 +89,23 @@ export function swarmConfig(name: string, args: SwarmConfigArgs, opts: pulumi.Cu
     return { config, reference: { configId: config.id, configName: config.name, fileName: args.fileName } };
 }
 
+/** Who may read a secret file: its owner (the task's user), mode 0400 unless said otherwise. */
+export interface SecretFileAccess {
+    mode?: number;
+    uid?: number;
+    gid?: number;
+}
+
 /** A reference as the service's `secrets` input takes it. */
-export function secretInput(reference: SecretReference, mode = 0o400): docker.types.input.ServiceTaskSpecContainerSpecSecret {
-    return { secretId: reference.secretId, secretName: reference.secretName, fileName: reference.fileName, fileMode: mode, fileUid: "0", fileGid: "0" };
+export function secretInput(reference: SecretReference, access: SecretFileAccess = {}): docker.types.input.ServiceTaskSpecContainerSpecSecret {
+    return {
+        secretId: reference.secretId,
+        secretName: reference.secretName,
+        fileName: reference.fileName,
+        fileMode: access.mode ?? 0o400,
+        fileUid: String(access.uid ?? 0),
+        fileGid: String(access.gid ?? 0),
+    };
 }
 
 export function configInput(reference: ConfigReference): docker.types.input.ServiceTaskSpecContainerSpecConfig {

@@ -125,6 +125,15 @@ export const swarmPostgresImageKey = configKey({
     description: "Image of the bundled Postgres (when databaseUrl is empty), pinned by version and digest.",
     accepts: "`repository:version@sha256:<64 hex>` of the official postgres image (it reads POSTGRES_PASSWORD_FILE); rolling tags are refused.",
 });
+export const swarmProxyMemoryKey = configKey({
+    key: "swarmProxyMemoryMb",
+    type: "integer",
+    default: 2048,
+    targets: SWARM,
+    description:
+        "Memory limit of each proxy instance in MiB, its /tmp included (a task over it is killed and replaced). LiteLLM's production guide recommends 4 GB for production traffic.",
+    accepts: "A whole number from 512 to 65536.",
+});
 export const swarmConvergeTimeoutKey = configKey({
     key: "swarmConvergeTimeoutSeconds",
     type: "integer",
@@ -155,6 +164,7 @@ export const SWARM_KEYS = [
     swarmRedisImageKey,
     swarmFrontDoorImageKey,
     swarmPostgresImageKey,
+    swarmProxyMemoryKey,
     swarmConvergeTimeoutKey,
     swarmMigrationTimeoutKey,
 ];
@@ -221,6 +231,7 @@ export function parseSwarmSettings(input: ConfigInput, { target, cache, secrets,
     const redisPort = readInteger(input, redisPortKey, 1, 65535);
     const databaseConnectionBudget = readInteger(input, swarmDatabaseConnectionBudgetKey, 1, 10_000);
     const gracefulShutdownSeconds = readInteger(input, swarmGracefulShutdownKey, 1, 3600);
+    const proxyMemoryMb = readInteger(input, swarmProxyMemoryKey, 512, 65536);
     const convergeTimeoutSeconds = readInteger(input, swarmConvergeTimeoutKey, 30, 3600);
     const migrationTimeoutSeconds = readInteger(input, swarmMigrationTimeoutKey, 30, 7200);
 
@@ -259,6 +270,7 @@ export function parseSwarmSettings(input: ConfigInput, { target, cache, secrets,
         redisImage: readImage(input, swarmRedisImageKey, onSwarm && redis === "bundled"),
         frontDoorImage: readImage(input, swarmFrontDoorImageKey, onSwarm),
         postgresImage: readImage(input, swarmPostgresImageKey, onSwarm && database === "bundled"),
+        proxyMemoryMb,
         convergeTimeoutSeconds,
         migrationTimeoutSeconds,
     };

@@ -198,6 +198,8 @@ export interface SwarmSettings {
     redisImage: string;
     frontDoorImage: string;
     postgresImage: string;
+    /** Memory limit of each proxy task in MiB, its /tmp tmpfs included. */
+    proxyMemoryMb: number;
     /** How long `pulumi up` waits for a service to converge (tasks running and healthy). */
     convergeTimeoutSeconds: number;
     /** How long `pulumi up` waits for the one-shot migration job. */

@@ -54,6 +54,13 @@ function withBase(overrides: ConfigValues): ConfigValues {
     return { ...baseConfig(), ...overrides };
 }
 
+/** The swarm stack needs the Redis cache; the base's databaseUrl makes it an external database. */
+function withSwarm(overrides: ConfigValues): ConfigValues {
+    return withBase({ cacheType: "redis", ...overrides });
+}
+
+const REDIS_PASSWORD = "Redis-Pa55word-0123";
+
 function reader(config: ConfigValues): (key: string) => string | undefined {
     return (key) => {
         const value = config[key];
@@ -152,6 +159,11 @@ function controlCharacterMembers(): Member[] {
         { title: "an apiBase with a newline (URL() would drop it)", config: withBase({ models: [{ name: "local", model: "ollama/llama3", apiBase: "http://host.docker.\ninternal:11434" }] }), expect: "refused" },
         { title: "a key metadata value with an escape sequence", config: withBase({ virtualKeys: [{ alias: "aiterm", metadata: { owner: "me\u001b[2J" } }] }), expect: "refused" },
         { title: "a token with a trailing newline (trimmed, accepted)", config: withBase({ hfToken: `${HF}\n` }), expect: "accepted" },
+        { title: "a Redis host with a newline", config: withSwarm({ redisHost: "redis.example\nINJECT", redisPassword: REDIS_PASSWORD }), stack: "swarm", secrets: [REDIS_PASSWORD], expect: "refused" },
+        { title: "a Redis password with a newline inside", config: withSwarm({ redisHost: "redis.example", redisPassword: "Redis-Pa55\nword-0123" }), stack: "swarm", secrets: ["Redis-Pa55\nword-0123"], expect: "refused" },
+        { title: "a public host with a line separator", config: withSwarm({ swarmPublicHost: "node1\u2028x" }), stack: "swarm", expect: "refused" },
+        { title: "a data node label with an escape sequence", config: withSwarm({ swarmDataNodeLabel: "data\u001b[2J" }), stack: "swarm", expect: "refused" },
+        { title: "an external Redis on swarm (accepted)", config: withSwarm({ redisHost: "redis.internal.example", redisPassword: REDIS_PASSWORD }), stack: "swarm", secrets: [REDIS_PASSWORD], expect: "accepted" },
     ];
     const g = generator(2);
     const generated: Member[] = Array.from({ length: 30 }, (_, index) => {
@@ -215,6 +227,9 @@ function urlMembers(): Member[] {
         { title: "a keyless Ollama over http on the host", config: withBase({ models: [DEFAULT_MODEL, { name: "local", model: "ollama/llama3", apiBase: "http://host.docker.internal:11434" }] }), expect: "accepted" },
         { title: "a keyed vLLM over http on a private address", config: withBase({ models: [DEFAULT_MODEL, { ...OPENAI_MODEL, apiBase: "http://192.168.1.20:8000/v1" }] }), expect: "accepted" },
         { title: "a Hub mirror on this machine over http", config: withBase({ hfEndpoint: "http://127.0.0.1:8080" }), stack: "hfspaces", expect: "accepted" },
+        { title: "a Redis URL with its password as redisHost", config: withSwarm({ redisHost: "redis://:Redis-Url-Pa55@redis.example:6379", redisPassword: REDIS_PASSWORD }), stack: "swarm", secrets: ["Redis-Url-Pa55", REDIS_PASSWORD], expect: "refused" },
+        { title: "a public host with credentials", config: withSwarm({ swarmPublicHost: "me:Host-Pa55@node1.example" }), stack: "swarm", secrets: ["Host-Pa55"], expect: "refused" },
+        { title: "a public host as a URL", config: withSwarm({ swarmPublicHost: "http://node1.example:4000" }), stack: "swarm", expect: "refused" },
     ];
     const g = generator(3);
     const generated: Member[] = Array.from({ length: 25 }, (_, index) => {
@@ -340,6 +355,10 @@ function numberMembers(): Member[] {
         { title: "a TTL with a separator", config: withBase({ cacheTtlSeconds: "1_000" }), expect: "refused" },
         { title: "a budget of Infinity", config: withBase({ maxBudget: "Infinity" }), expect: "refused" },
         { title: "a negative tpm", config: withBase({ models: [{ ...DEFAULT_MODEL, tpm: -5 }] }), expect: "refused" },
+        { title: "replicas in exponent form", config: withSwarm({ swarmReplicas: "1e1" }), stack: "swarm", expect: "refused" },
+        { title: "a front door port in hex", config: withSwarm({ swarmPort: "0x1F90" }), stack: "swarm", expect: "refused" },
+        { title: "a connection budget with a separator", config: withSwarm({ swarmDatabaseConnectionBudget: "1_000" }), stack: "swarm", expect: "refused" },
+        { title: "a connection budget too small for a rolling update", config: withSwarm({ swarmReplicas: "4", swarmDatabaseConnectionBudget: "4" }), stack: "swarm", expect: "refused" },
     ];
     const g = generator(6);
     const bad: unknown[] = ["1e309", "-1", "0", "1.5", "1e-7", "0x10", "1_000", "NaN", "Infinity", "-0", "1e3", " 5 5", "五", 1.5, -3, 0, 1e21, 1e-7];

@@ -66,6 +66,7 @@ describe("the swarm target", () => {
             redisImage: DEFAULT_REDIS_IMAGE,
             frontDoorImage: DEFAULT_FRONT_DOOR_IMAGE,
             postgresImage: DEFAULT_POSTGRES_IMAGE,
+            proxyMemoryMb: 2048,
             convergeTimeoutSeconds: 300,
             migrationTimeoutSeconds: 600,
         });

@@ -29,7 +29,7 @@ const policyDir = path.join(root, "policy");
 const readJson = (file: string) => JSON.parse(readFileSync(file, "utf8"));
 
 describe("the policy pack", () => {
-    it("registers the six guardrails under its name, with their enforcement levels", async () => {
+    it("registers the guardrails under its name, with their enforcement levels", async () => {
         await import("../../policy/index");
         expect(constructed).toHaveLength(1);
         expect(constructed[0].name).toBe("aiterm-litellm-guardrails");
@@ -44,6 +44,9 @@ describe("the policy pack", () => {
             "containers-not-privileged": "mandatory",
             "containers-drop-all-capabilities": "mandatory",
             "containers-have-memory-limit": "mandatory",
+            "swarm-replicas-share-redis": "mandatory",
+            "swarm-proxy-start-first": "mandatory",
+            "swarm-images-pinned": "mandatory",
         });
         for (const policy of constructed[0].args.policies) {
             expect(policy.description, policy.name).toBeTruthy();
