@@ -26,6 +26,15 @@ export interface FrontDoorConfigValues {
     serverSlots: number;
     /** HAProxy's `timeout server` / `timeout client` (config/multiInstance.ts frontDoorServerTimeoutSeconds). */
     serverTimeoutSeconds: number;
+    /**
+     * The DNS server that answers `tasks.<service>`; tests run HAProxy outside Docker against their own.
+     * @default "127.0.0.11:53" (Docker's embedded DNS)
+     */
+    nameserver?: string;
+    /** @default 8080 (FRONT_DOOR_CONTAINER_PORT) */
+    listenPort?: number;
+    /** @default 4000 (PROXY_CONTAINER_PORT) */
+    proxyPort?: number;
 }
 
 /** The one path the front door answers itself (not forwarded): for checks of the door, not the proxy. */
@@ -61,7 +70,7 @@ export function renderFrontDoorConfig(values: FrontDoorConfigValues): string {
         "",
         "resolvers swarm",
         "    # Docker's embedded DNS: tasks.<service> lists every healthy task.",
-        "    nameserver docker 127.0.0.11:53",
+        `    nameserver docker ${values.nameserver ?? "127.0.0.11:53"}`,
         "    accepted_payload_size 8192",
         "    resolve_retries 3",
         "    timeout resolve 1s",
@@ -74,7 +83,7 @@ export function renderFrontDoorConfig(values: FrontDoorConfigValues): string {
         "    hold obsolete 1s",
         "",
         "frontend litellm",
-        `    bind :${FRONT_DOOR_CONTAINER_PORT}`,
+        `    bind :${values.listenPort ?? FRONT_DOOR_CONTAINER_PORT}`,
         `    http-request return status 200 content-type text/plain string ok if { path ${FRONT_DOOR_HEALTH_PATH} }`,
         "    default_backend litellm_proxies",
         "",
@@ -85,7 +94,7 @@ export function renderFrontDoorConfig(values: FrontDoorConfigValues): string {
         "    # Only a connection failure (nothing was sent) is retried for a non-idempotent request.",
         "    http-request disable-l7-retry unless METH_GET || METH_OPTIONS",
         "    default-server check inter 1s fastinter 500ms downinter 2s fall 2 rise 1 resolvers swarm resolve-prefer ipv4 init-addr none",
-        `    server-template proxy ${values.serverSlots} tasks.${values.proxyServiceName}:${PROXY_CONTAINER_PORT}`,
+        `    server-template proxy ${values.serverSlots} tasks.${values.proxyServiceName}:${values.proxyPort ?? PROXY_CONTAINER_PORT}`,
         "",
     ].join("\n");
 }
