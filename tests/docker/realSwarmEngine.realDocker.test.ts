@@ -14,8 +14,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerCall } from "./dockerApi";
-import { SwarmTask } from "./swarm/converge";
 import { LocalSwarm } from "./swarm/localSwarm";
+import { describeCounts, getReply, requestLoop as startLoop, tasksOf, updateState } from "./swarm/probes";
 import { until } from "./swarmNodes";
 import { declareSelfTestProgram, SelfTestConfig } from "./swarm/selfTestProgram";
 import { SwarmStack } from "./swarm/stack";
@@ -82,67 +82,9 @@ async function sweepDeadRuns(): Promise<void> {
     }
 }
 
-async function tasks(service: string, desired = "running"): Promise<SwarmTask[]> {
-    const filters = encodeURIComponent(JSON.stringify({ service: [service], "desired-state": [desired] }));
-    return dockerCall<SwarmTask[]>("GET", `/tasks?filters=${filters}`);
-}
-
-interface Reply {
-    host: string;
-    version: string;
-    secret: string;
-    config: string;
-    secretMode: string;
-}
-
-async function get(path = "/"): Promise<Reply> {
-    const response = await fetch(`${FRONT}${path}`, { signal: AbortSignal.timeout(10_000) });
-    if (response.status !== 200) {
-        throw new Error(`HTTP ${response.status}: ${await response.text()}`);
-    }
-    return (await response.json()) as Reply;
-}
-
-/** Requests through the front door until stopped: fast ones every 50 ms and one-second ones alongside. */
-function requestLoop() {
-    const counts = { ok: 0, failed: 0, slowOk: 0, slowFailed: 0, errors: [] as string[], versions: new Set<string>() };
-    let running = true;
-    const fast = (async () => {
-        while (running) {
-            try {
-                counts.versions.add((await get()).version);
-                counts.ok++;
-            } catch (error) {
-                counts.failed++;
-                counts.errors.push(String(error));
-            }
-            await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-    })();
-    const slow = (async () => {
-        while (running) {
-            try {
-                await get("/slow");
-                counts.slowOk++;
-            } catch (error) {
-                counts.slowFailed++;
-                counts.errors.push(`slow: ${String(error)}`);
-            }
-        }
-    })();
-    return {
-        counts,
-        async stop() {
-            running = false;
-            await Promise.all([fast, slow]);
-            return counts;
-        },
-    };
-}
-
-async function updateState(service: string): Promise<string | undefined> {
-    return (await dockerCall<{ UpdateStatus?: { State: string } }>("GET", `/services/${service}`)).UpdateStatus?.State;
-}
+const tasks = (service: string) => tasksOf(service);
+const get = (path = "/") => getReply(FRONT, path);
+const requestLoop = () => startLoop(FRONT);
 
 /** Samples how many of the service's tasks run while `action` runs. */
 async function sampleRunning<T>(service: string, action: () => Promise<T>): Promise<{ result: T; min: number; max: number }> {
@@ -246,7 +188,7 @@ describe.runIf(ready)("the Swarm harness on a one-node swarm (the local engine)"
         console.log(`[swarm harness, one node] UpdateStatus when the run returned: ${stateWhenUpReturned}`);
         await new Promise((resolve) => setTimeout(resolve, 1000));
         const counts = await loop.stop();
-        console.log(`[swarm harness, one node] start-first update: ${JSON.stringify({ ...counts, versions: [...counts.versions], errors: counts.errors.slice(0, 5) })}`);
+        console.log(`[swarm harness, one node] start-first update: ${describeCounts(counts)}`);
         expect(counts.failed + counts.slowFailed, counts.errors.join("\n")).toBe(0);
         expect(counts.ok).toBeGreaterThan(50);
         expect([...counts.versions].sort()).toEqual(["1", "2"]);
@@ -267,7 +209,7 @@ describe.runIf(ready)("the Swarm harness on a one-node swarm (the local engine)"
         await until("the rollback completed", async () => ((await updateState(app)) === "rollback_completed" ? true : undefined), 120_000, 250);
         timings.rollbackMs = performance.now() - t0;
         const counts = await loop.stop();
-        console.log(`[swarm harness, one node] during the rollback: ${JSON.stringify({ ...counts, versions: [...counts.versions], errors: counts.errors.slice(0, 5) })}`);
+        console.log(`[swarm harness, one node] during the rollback: ${describeCounts(counts)}`);
         expect(counts.failed + counts.slowFailed, counts.errors.join("\n")).toBe(0);
         for (let i = 0; i < 4; i++) {
             expect((await get()).version).toBe("2");

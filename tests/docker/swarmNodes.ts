@@ -12,8 +12,8 @@
  * - with `registry: true` (default) each node sees the local test registry on its own
  *   127.0.0.1:5000 (a relay in the node's namespace, back to the host's 127.0.0.1:5000 over a unix
  *   socket), so digest-pinned refs (tests/images/.refs.json) pull on every node as with a real
- *   registry; `loadImages` copies images with `docker save | docker load` instead (tags only: a
- *   loaded image has no repo digest, so a digest-pinned ref does not resolve from it).
+ *   registry; `loadImages` copies images with `docker save | docker load` instead (by tag: a
+ *   loaded image has no repo digest, so a digest-pinned ref does not resolve from it, measured).
  *
  * `cut(node)` takes the node's link down at the hub (its cable pulled) and `restore(node)` brings
  * it back. `stop()` tears everything down; a reaper process does the same if the test process dies
@@ -371,7 +371,9 @@ export class SwarmNodes implements SwarmTarget {
     /** A 127.0.0.1 port that reaches address:port inside the test's namespaces (e.g. a host-mode published port of a node). */
     async forward(address: string, port: number): Promise<Forward> {
         const server = createServer((client) => {
-            const upstream = createConnection(this.hubSocket, () => upstream.write(`${address}:${port}\n`));
+            const upstream = createConnection(this.hubSocket);
+            // the first bytes on the relay's socket name the target; written before any of the client's
+            upstream.write(`${address}:${port}\n`);
             client.pipe(upstream);
             upstream.pipe(client);
             const close = () => {
@@ -423,11 +425,26 @@ export class SwarmNodes implements SwarmTarget {
         return Object.fromEntries(list.map((n) => [this.nodes.find((x) => x.nodeId === n.ID)?.name ?? n.ID, n.Status.State]));
     }
 
-    /** `docker save | docker load` of local images into every node (tags only; see the module comment). */
+    /**
+     * `docker save | docker load` of local images into every node, by tag: `name:tag@sha256:...` is
+     * saved as `name:tag` (after checking the local tag is that image), since an image saved by
+     * digest loads without any name. A loaded image answers to its tag only, not to the digest.
+     */
     async loadImages(refs: string[]): Promise<number> {
         const t0 = performance.now();
         const archive = join(DATA_ROOT, this.id, "images.tar");
-        await run("docker", ["save", "-o", archive, ...refs], { timeout: 300_000 });
+        const tags: string[] = [];
+        for (const ref of refs) {
+            const tag = ref.replace(/@sha256:[0-9a-f]{64}$/, "");
+            if (tag !== ref) {
+                const [byDigest, byTag] = await Promise.all([ref, tag].map((r) => dockerCall<{ Id: string }>("GET", `/images/${encodeURIComponent(r)}/json`)));
+                if (byDigest.Id !== byTag.Id) {
+                    throw new Error(`the local tag ${tag} is not the image ${ref}; rebuild the test images (bash tests/images/build.sh)`);
+                }
+            }
+            tags.push(tag);
+        }
+        await run("docker", ["save", "-o", archive, ...tags], { timeout: 300_000 });
         await Promise.all(this.nodes.map((node) => run("docker", ["-H", `unix://${node.socket}`, "load", "-q", "-i", archive], { timeout: 300_000 })));
         rmSync(archive, { force: true });
         return performance.now() - t0;

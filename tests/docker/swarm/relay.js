@@ -41,7 +41,12 @@ if (mode === "dial") {
             const target = head.subarray(0, eol).toString().trim();
             const rest = head.subarray(eol + 1);
             const colon = target.lastIndexOf(":");
-            const upstream = net.connect({ host: target.slice(0, colon), port: Number(target.slice(colon + 1)) }, () => {
+            const port = Number(target.slice(colon + 1));
+            if (colon < 1 || !Number.isInteger(port) || port < 1 || port > 65535) {
+                client.destroy();
+                return;
+            }
+            const upstream = net.connect({ host: target.slice(0, colon), port }, () => {
                 if (rest.length > 0) upstream.write(rest);
                 pipeBoth(client, upstream);
                 client.resume();

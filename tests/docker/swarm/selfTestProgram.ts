@@ -3,7 +3,8 @@
  * self-tests: an overlay network, a content-named secret and config, a replicated app service
  * reading both as files (dnsrr, start-first rolling updates with rollback, a healthcheck,
  * convergeConfig, spread placement) and a one-replica HAProxy front door publishing a host-mode
- * port that finds the app's tasks through `tasks.<app>` DNS and retries a failed request.
+ * port that finds the app's tasks through `tasks.<app>` DNS, health-checks them every second and
+ * retries a failed or unanswered (3 s) request on another one.
  *
  * The app is Python's http.server run in the LiteLLM test double's image (it has python3): GET /
  * answers its hostname, VERSION, the secret's and config's contents and the secret file's mode;
@@ -69,10 +70,12 @@ defaults
   log global
   timeout connect 1s
   timeout client 30s
-  timeout server 30s
+  # a replica on a node that just went away never answers: give up on it after 3 s and retry
+  # the (idempotent) request on another one
+  timeout server 3s
   retries 3
   option redispatch 1
-  retry-on all-retryable-errors
+  retry-on all-retryable-errors response-timeout
 resolvers docker
   nameserver dns 127.0.0.11:53
   hold valid 1s
