@@ -153,12 +153,17 @@ export function frontDoorServerTimeoutSeconds(router: Pick<RouterSettings, "time
     return Math.max(600, retryBudget + 30);
 }
 
+/** The most proxy instances a multi-instance target runs (the swarmReplicas key's upper bound). */
+export const MAX_INSTANCES = 50;
+
 /**
  * Server slots the front door keeps for the proxy's tasks (HAProxy's server-template): every task
- * that can be up at once during a rolling update, plus room for a replacement of a killed one.
+ * that can be up at once during a rolling update of the largest allowed service, plus room for the
+ * replacement of a killed one. Sized for the maximum, not the current replica count, so that scaling
+ * the proxy never changes the front door's configuration (which would restart it, stop-first).
  */
-export function frontDoorServerSlots(replicas: number): number {
-    return rolloutInstances(replicas) + 2;
+export function frontDoorServerSlots(): number {
+    return rolloutInstances(MAX_INSTANCES) + 2;
 }
 
 /**

@@ -227,7 +227,7 @@ describe("stack swarm", () => {
 
         it("finds the proxy's tasks by DNS, checks their readiness, and retries only what is safe to retry", () => {
             const cfg = decoded(configMountedAt(mocked, "/usr/local/etc/haproxy/haproxy.cfg"));
-            expect(cfg).toContain("server-template proxy 5 tasks.litellm-swarm-proxy:4000");
+            expect(cfg).toContain("server-template proxy 53 tasks.litellm-swarm-proxy:4000");
             expect(cfg).toContain("nameserver docker 127.0.0.11:53");
             expect(cfg).toContain("option httpchk GET /health/readiness");
             expect(cfg).toContain("retry-on conn-failure");
@@ -369,7 +369,13 @@ describe("replicas", () => {
         const { mocked } = await runSwarmProgram({ swarmReplicas: "4" });
         expect(reveal(serviceOf(mocked, "proxy").inputs.mode)).toEqual({ replicated: { replicas: 4 } });
         expect(configYamlOf(mocked).general_settings.database_connection_pool_limit).toBe(16);
-        expect(decoded(configMountedAt(mocked, "/usr/local/etc/haproxy/haproxy.cfg"))).toContain("server-template proxy 7 ");
+    });
+
+    it("leave the front door alone when they change: its configuration does not depend on them", async () => {
+        const two = (await runSwarmProgram()).mocked;
+        const four = (await runSwarmProgram({ swarmReplicas: "4" })).mocked;
+        expect(reveal(serviceOf(four, "front-door").inputs)).toEqual(reveal(serviceOf(two, "front-door").inputs));
+        expect(reveal(configMountedAt(four, "/usr/local/etc/haproxy/haproxy.cfg").inputs)).toEqual(reveal(configMountedAt(two, "/usr/local/etc/haproxy/haproxy.cfg").inputs));
     });
 });
 

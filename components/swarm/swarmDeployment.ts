@@ -209,7 +209,7 @@ export class SwarmDeployment extends pulumi.ComponentResource {
                 proxyServiceName: this.proxy.serviceName,
                 publishedPort: swarm.publishedPort,
                 networkId: this.frontendNetwork.id,
-                serverSlots: frontDoorServerSlots(swarm.replicas),
+                serverSlots: frontDoorServerSlots(),
                 serverTimeoutSeconds: frontDoorServerTimeoutSeconds(proxy.router),
             },
             childOptions,

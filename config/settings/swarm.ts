@@ -5,7 +5,7 @@
  */
 import { checkDatabaseUrl } from "../databaseUrl";
 import { checkImagePin } from "../images";
-import { databaseConnectionPoolLimit, rolloutInstances } from "../multiInstance";
+import { databaseConnectionPoolLimit, MAX_INSTANCES, rolloutInstances } from "../multiInstance";
 import { removeCommand, setCommand } from "../messages";
 import { ConfigKey, configKey } from "./declaration";
 import { DEFAULT_POSTGRES_IMAGE } from "./docker";
@@ -34,7 +34,7 @@ export const swarmReplicasKey = configKey({
     default: 2,
     targets: SWARM,
     description: "LiteLLM proxy instances (tasks of the proxy service). Two or more survive a lost instance; rate limits and budgets are shared through Redis.",
-    accepts: "A whole number from 1 to 50. With 1 a lost instance is an outage until Swarm replaces it.",
+    accepts: `A whole number from 1 to ${MAX_INSTANCES}. With 1 a lost instance is an outage until Swarm replaces it.`,
 });
 export const swarmPortKey = configKey({
     key: "swarmPort",
@@ -226,7 +226,7 @@ export interface SwarmInputs {
  */
 export function parseSwarmSettings(input: ConfigInput, { target, cache, secrets, raw }: SwarmInputs): SwarmSettings {
     const onSwarm = target === "swarm";
-    const replicas = readInteger(input, swarmReplicasKey, 1, 50);
+    const replicas = readInteger(input, swarmReplicasKey, 1, MAX_INSTANCES);
     const publishedPort = readInteger(input, swarmPortKey, 1, 65535);
     const redisPort = readInteger(input, redisPortKey, 1, 65535);
     const databaseConnectionBudget = readInteger(input, swarmDatabaseConnectionBudgetKey, 1, 10_000);

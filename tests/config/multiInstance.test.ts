@@ -57,9 +57,9 @@ describe("shutdown and the front door", () => {
         expect(frontDoorServerTimeoutSeconds({ timeoutSeconds: 600, numRetries: 2, retryAfterSeconds: 5 })).toBe(600 * 3 + 10 + 30);
     });
 
-    it("keeps a server slot for every task a rolling update can run, and spares", () => {
-        expect(frontDoorServerSlots(2)).toBe(5);
-        expect(frontDoorServerSlots(10)).toBeGreaterThan(rolloutInstances(10));
+    it("keeps a server slot for every task a rolling update of the largest service can run, and spares", () => {
+        expect(frontDoorServerSlots()).toBe(53);
+        expect(frontDoorServerSlots()).toBeGreaterThan(rolloutInstances(50));
     });
 
     it("turns the Redis transaction buffer on from ten instances", () => {
