@@ -98,22 +98,44 @@ export interface SwarmLogEntry {
 const SWARM_TYPES = new Set([SERVICE, SECRET, SERVICE_CONFIG, VOLUME, REMOTE_IMAGE]);
 const AUTONAMED = new Set([SERVICE, SECRET, SERVICE_CONFIG, NETWORK, VOLUME]);
 
-/** deleteBeforeReplaceDefined, which RecordedOptions does not carry: tapped from the same request. */
-const dbrDefined = new Map<string, boolean>();
-function tapDeleteBeforeReplaceDefined(): void {
+/**
+ * Options RecordedOptions does not carry, tapped from the same request: whether deleteBeforeReplace
+ * was given at all (an explicit false overrides the provider), and ignoreChanges / replaceOnChanges,
+ * which the harness does not model and therefore refuses.
+ */
+interface ExtraOptions {
+    deleteBeforeReplaceDefined: boolean;
+    ignoreChanges: string[];
+    replaceOnChanges: string[];
+}
+const extraOptions = new Map<string, ExtraOptions>();
+function tapExtraOptions(): void {
     const prototype = MockMonitor.prototype as unknown as {
-        registerResource(req: { getType(): string; getName(): string; getDeletebeforereplacedefined(): boolean }, callback: unknown): Promise<void>;
-        __dbrDefinedTapped?: boolean;
+        registerResource(
+            req: {
+                getType(): string;
+                getName(): string;
+                getDeletebeforereplacedefined(): boolean;
+                getIgnorechangesList(): string[];
+                getReplaceonchangesList(): string[];
+            },
+            callback: unknown,
+        ): Promise<void>;
+        __swarmOptionsTapped?: boolean;
     };
-    if (prototype.__dbrDefinedTapped) {
+    if (prototype.__swarmOptionsTapped) {
         return;
     }
     const original = prototype.registerResource;
     prototype.registerResource = function (this: unknown, req, callback) {
-        dbrDefined.set(`${req.getType()}::${req.getName()}`, req.getDeletebeforereplacedefined());
+        extraOptions.set(`${req.getType()}::${req.getName()}`, {
+            deleteBeforeReplaceDefined: req.getDeletebeforereplacedefined(),
+            ignoreChanges: req.getIgnorechangesList(),
+            replaceOnChanges: req.getReplaceonchangesList(),
+        });
         return original.call(this, req, callback);
     };
-    prototype.__dbrDefinedTapped = true;
+    prototype.__swarmOptionsTapped = true;
 }
 
 export class RealSwarmEngine {
@@ -138,7 +160,7 @@ export class RealSwarmEngine {
         if (containers && target.socket !== undefined) {
             throw new Error("the container harness talks to the local engine only; do not combine it with a remote Swarm target");
         }
-        tapDeleteBeforeReplaceDefined();
+        tapExtraOptions();
     }
 
     private get socket(): string | undefined {
@@ -237,6 +259,13 @@ export class RealSwarmEngine {
             ...refusedValues(type, given).map((p) => `${type} ${name}: ${p}`),
             ...(type === SERVICE ? durationProblems(given).map((p) => `${type} ${name}: ${p}`) : []),
         ];
+        const extra = extraOptions.get(`${type}::${name}`);
+        if (extra?.ignoreChanges.length) {
+            problems.push(`${type} ${name}: the ignoreChanges option (${extra.ignoreChanges.join(", ")}) is not modelled`);
+        }
+        if (extra?.replaceOnChanges.length) {
+            problems.push(`${type} ${name}: the replaceOnChanges option (${extra.replaceOnChanges.join(", ")}) is not modelled`);
+        }
         if (problems.length > 0) {
             throw new Error(`the Swarm harness refuses this program: ${problems.join("; ")}`);
         }
@@ -267,7 +296,7 @@ export class RealSwarmEngine {
             if (autonamed) {
                 inputs = { ...inputs, name: autoName(name) };
             }
-            const deleteFirst = dbrDefined.get(`${type}::${name}`) ? options.deleteBeforeReplace : !autonamed && AUTONAMED.has(type);
+            const deleteFirst = extraOptions.get(`${type}::${name}`)?.deleteBeforeReplaceDefined ? options.deleteBeforeReplace : !autonamed && AUTONAMED.has(type);
             this.log.push({ resource: name, action: "replace", at: performance.now(), detail: `${replacing.join(", ")}${deleteFirst ? " (delete before replace)" : ""}` });
             if (deleteFirst) {
                 await this.remove(existing);

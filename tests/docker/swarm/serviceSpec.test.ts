@@ -7,6 +7,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { DynamicEngine } from "../../support/dynamicEngine";
 import { RecordedOptions } from "../../support/pulumiMocks";
+import { RealDockerEngine } from "../realDockerEngine";
 import { RealSwarmEngine } from "../realSwarmEngine";
 import {
     changedPaths,
@@ -75,6 +76,17 @@ describe("the Swarm harness's refusals", () => {
         expect(await provision("docker:index/secret:Secret", { name: "x", data: "not base64!" })).toMatch(/data is not base64/);
         expect(await provision("docker:index/serviceConfig:ServiceConfig", { name: "x" })).toMatch(/exactly one of data and dataRaw/);
         expect(await provision("docker:index/container:Container", { name: "c", image: "i" })).toMatch(/does not support docker:index\/container:Container/);
+    });
+
+    it("hands containers to the container harness when it has one, which applies its own refusals", async () => {
+        const dynamic = new RecordingEngine();
+        const engine = new RealSwarmEngine(dynamic, { description: "the local engine" }, new RealDockerEngine(dynamic));
+        engine.beginRun();
+        void engine.provision({ type: "docker:index/container:Container", name: "c", inputs: { name: "c", image: "i", devices: [{ hostPath: "/dev/null" }] } } as pulumi.runtime.MockResourceArgs, OPTIONS);
+        for (let waited = 0; dynamic.failures.length === 0 && waited < 3000; waited += 10) {
+            await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        expect(String(dynamic.failures[0])).toMatch(/the real-Docker harness cannot honour docker:index\/container:Container input\(s\) devices of c/);
     });
 });
 
