@@ -146,6 +146,8 @@ export class RealSwarmEngine {
     private registeredThisRun = new Set<string>();
     private sequence = 0;
     private readonly inFlight = new Set<Promise<unknown>>();
+    /** Set by a run's first failure: as Pulumi's step executor, no new operation starts after it. */
+    private runFailed = false;
 
     /**
      * @param dynamic the program's dynamic resources, and where failures are reported
@@ -171,10 +173,16 @@ export class RealSwarmEngine {
         const inputs = reveal<Inputs>(args.inputs);
         const mine = SWARM_TYPES.has(args.type) || (args.type === NETWORK && (inputs.driver === "overlay" || !this.containers));
         if (mine) {
+            if (this.runFailed) {
+                // a failed deployment starts nothing new; this registration never completes
+                this.log.push({ resource: args.name, action: "warning", at: performance.now(), detail: "not started: the run already failed" });
+                return new Promise<never>(() => undefined);
+            }
             const work = this.register(args.type, args.name, inputs, options);
             this.inFlight.add(work);
             void work.catch(() => undefined).finally(() => this.inFlight.delete(work));
             return work.catch((error: unknown) => {
+                this.runFailed = true;
                 this.log.push({ resource: args.name, action: "failed", at: performance.now(), detail: String(error) });
                 return this.dynamic.fail(error);
             });
@@ -197,6 +205,7 @@ export class RealSwarmEngine {
 
     beginRun(): void {
         this.registeredThisRun = new Set();
+        this.runFailed = false;
         if (this.containers) {
             this.containers.beginRun();
         } else {

@@ -368,8 +368,12 @@ export class SwarmNodes implements SwarmTarget {
         return found;
     }
 
-    /** A 127.0.0.1 port that reaches address:port inside the test's namespaces (e.g. a host-mode published port of a node). */
-    async forward(address: string, port: number): Promise<Forward> {
+    /**
+     * A 127.0.0.1 port that reaches address:port inside the test's namespaces (e.g. a host-mode
+     * published port of a node). `localPort` picks the local port (e.g. the one a program's URL
+     * names); default any free one.
+     */
+    async forward(address: string, port: number, localPort = 0): Promise<Forward> {
         const server = createServer((client) => {
             const upstream = createConnection(this.hubSocket);
             // the first bytes on the relay's socket name the target; written before any of the client's
@@ -385,7 +389,10 @@ export class SwarmNodes implements SwarmTarget {
             client.on("close", close);
             upstream.on("close", close);
         });
-        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        await new Promise<void>((resolve, reject) => {
+            server.once("error", reject);
+            server.listen(localPort, "127.0.0.1", resolve);
+        });
         this.servers.push(server);
         const local = (server.address() as { port: number }).port;
         return {

@@ -68,7 +68,7 @@ describe("the Swarm harness's refusals", () => {
     });
 
     it("refuses what it does not model or the provider would refuse", async () => {
-        expect(await provision(SERVICE, service({}, { mode: { global: true } }))).toMatch(/global services are not modelled/);
+        expect(await provision(SERVICE, service({}, { mode: { global: true }, convergeConfig: { timeout: "1m" } }))).toMatch(/convergeConfig: conflicts with mode.global/);
         expect(await provision(SERVICE, service({ mounts: [{ type: "bind", source: "/etc", target: "/x" }] }))).toMatch(/only volume and tmpfs mounts/);
         expect(await provision(SERVICE, service({}, { updateConfig: { order: "start-last" } }))).toMatch(/updateConfig.order "start-last"/);
         expect(await provision(SERVICE, service({ stopGracePeriod: "10 seconds" }))).toMatch(/cannot parse the duration "10 seconds"/);
@@ -98,6 +98,7 @@ describe("the ServiceSpec the provider sends", () => {
         expect(spec.TaskTemplate.ContainerSpec.Isolation).toBe("default");
         expect(spec.TaskTemplate.RestartPolicy).toEqual({});
         expect(spec.Mode).toEqual({});
+        expect(serviceSpec(service({}, { mode: { global: true } })).Mode).toEqual({ Global: {} });
     });
 
     it("maps secrets and configs as files (mode 0444 by default), spread preferences verbatim, and fills the schema's defaults", () => {

@@ -163,8 +163,12 @@ export function refusedValues(type: string, inputs: Inputs): string[] {
     const problems: string[] = [];
     if (type === SERVICE) {
         const mode = inputs.mode as { global?: boolean; replicated?: unknown } | undefined;
-        if (mode?.global === true) {
-            problems.push("mode.global: global services are not modelled (only replicated ones)");
+        // the schema: global ConflictsWith mode.0.replicated and converge_config
+        if (mode?.global === true && mode.replicated !== undefined) {
+            problems.push('mode: "global" conflicts with mode.replicated (the provider\'s ConflictsWith)');
+        }
+        if (mode?.global === true && inputs.convergeConfig !== undefined) {
+            problems.push('convergeConfig: conflicts with mode.global (the provider\'s ConflictsWith: it waits for replicated services only)');
         }
         const task = inputs.taskSpec as { containerSpec?: { mounts?: { type: string }[] } } | undefined;
         for (const [i, m] of (task?.containerSpec?.mounts ?? []).entries()) {
@@ -528,7 +532,12 @@ export function serviceSpec(inputs: Inputs): Record<string, unknown> {
             })),
         },
         // createServiceMode: without a mode block an empty ServiceMode, which the engine makes replicated 1
-        Mode: mode?.replicated !== undefined ? { Replicated: { Replicas: Number(mode.replicated.replicas ?? 1) } } : {},
+        Mode:
+            (mode as { global?: boolean } | undefined)?.global === true
+                ? { Global: {} }
+                : mode?.replicated !== undefined
+                  ? { Replicated: { Replicas: Number(mode.replicated.replicas ?? 1) } }
+                  : {},
         UpdateConfig: updateOrRollback(inputs.updateConfig as Inputs | undefined, "pause"),
         RollbackConfig: updateOrRollback(inputs.rollbackConfig as Inputs | undefined, "pause"),
         EndpointSpec: {
