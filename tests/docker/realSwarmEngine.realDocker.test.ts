@@ -12,6 +12,8 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import * as docker from "@pulumi/docker";
+import type * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerCall } from "./dockerApi";
 import { LocalSwarm } from "./swarm/localSwarm";
@@ -238,6 +240,27 @@ describe.runIf(ready)("the Swarm harness on a one-node swarm (the local engine)"
         for (let i = 0; i < 4; i++) {
             expect((await get()).config).toBe("setting: two\n");
         }
+    });
+
+    it("creates volumes and images on the manager, keeps a retainOnDelete secret, and leaves an image that was there before", async () => {
+        const small = new SwarmStack(swarm);
+        const program = () => {
+            const volume = new docker.Volume("data", { name: `${PREFIX}-data`, labels: [{ label: "aiterm.test", value: "swarm-harness" }] });
+            const image = new docker.RemoteImage("redis-image", { name: refs.redisImage });
+            const kept = new docker.Secret("kept", { name: `${PREFIX}-kept`, data: Buffer.from("kept").toString("base64") }, { retainOnDelete: true });
+            return [volume.name, image.repoDigest, kept.id] as pulumi.Output<string>[];
+        };
+        const [volumeName, repoDigest, keptId] = await small.up(program, { stack: "swarm-selftest-small" });
+        expect(volumeName).toBe(`${PREFIX}-data`);
+        expect(repoDigest).toMatch(/@sha256:[0-9a-f]{64}$/);
+        expect(await dockerCall<{ Labels: Record<string, string> }>("GET", `/volumes/${PREFIX}-data`)).toMatchObject({ Labels: { "aiterm.test": "swarm-harness" } });
+        await small.destroy();
+        expect(small.engine.actions("kept")).toEqual(["create", "created", "retain"]);
+        await expect(dockerCall("GET", `/volumes/${PREFIX}-data`)).rejects.toThrow(/404/);
+        // the registry image was on the shared engine before: the harness leaves it there
+        expect(await dockerCall<{ Id: string }>("GET", `/images/${encodeURIComponent(refs.redisImage)}/json`)).toHaveProperty("Id");
+        expect(await dockerCall<{ ID: string }>("GET", `/secrets/${keptId}`)).toMatchObject({ ID: keptId });
+        await dockerCall("DELETE", `/secrets/${keptId}`);
     });
 
     it("deletes everything it created", async () => {
