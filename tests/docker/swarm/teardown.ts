@@ -206,6 +206,17 @@ export async function teardownNodes(plan: NodesPlan): Promise<void> {
         removeCgroup(cgroup);
     }
     rmSync(plan.stateDir, { recursive: true, force: true });
+    removeIfEmpty(DATA_ROOT);
+    removeIfEmpty(STATE_ROOT);
+}
+
+/** The harness's top directories go when nothing is left in them. */
+export function removeIfEmpty(dir: string): void {
+    try {
+        rmdirSync(dir);
+    } catch {
+        // not empty, or not there
+    }
 }
 
 // ----------------------------------------------------------------------------- the local swarm lease
@@ -341,5 +352,8 @@ export async function releaseLocalSwarm(holder: string): Promise<void> {
         } else {
             rmSync(join(LOCAL_DIR, "swarm.json"), { force: true });
         }
+        removeIfEmpty(join(LOCAL_DIR, "holders"));
+        removeIfEmpty(LOCAL_DIR);
     });
+    removeIfEmpty(STATE_ROOT);
 }
