@@ -23,7 +23,8 @@ import {
 } from "./dataServiceScripts";
 import { swarmServiceName } from "./names";
 import { POSTGRES_PORT, REDIS_PORT } from "./proxyPorts";
-import { configInput, roleLabels, secretInput, swarmConfig, swarmSecret } from "./swarmObjects";
+import { swarmDuration } from "./durations";
+import { configInput, roleLabels, secretInput, serviceOptions, swarmConfig, swarmSecret } from "./swarmObjects";
 import { DROP_ALL_CAPABILITIES, memoryLimit, POSTGRES_MEMORY_MB, POSTGRES_SHARED_MEMORY_MB, REDIS_MEMORY_MB, tmpfsMount } from "./taskHardening";
 
 export interface DataServiceArgs {
@@ -45,6 +46,8 @@ export interface DataServiceArgs {
 }
 
 const DATABASE_NAME = "litellm";
+/** The official redis image's user (UID 999; its group is 999 on Debian, 1000 on Alpine): by name. */
+export const REDIS_USER = "redis";
 const DATABASE_USER = "litellm";
 
 function checkedImage(parent: pulumi.Resource, key: string, image: string, example: string): string {
@@ -61,8 +64,8 @@ function dataServiceSpec(args: DataServiceArgs) {
         mode: { replicated: { replicas: 1 } },
         // The service name resolves to the task itself: no VIP, which needs IPVS.
         endpointSpec: { mode: "dnsrr" },
-        updateConfig: { parallelism: 1, order: "stop-first", failureAction: "rollback", monitor: "10s" },
-        rollbackConfig: { parallelism: 1, order: "stop-first", failureAction: "pause", monitor: "10s" },
+        updateConfig: { parallelism: 1, order: "stop-first", failureAction: "rollback", monitor: swarmDuration(10) },
+        rollbackConfig: { parallelism: 1, order: "stop-first", failureAction: "pause", monitor: swarmDuration(10) },
         convergeConfig: { delay: "2s", timeout: `${args.convergeTimeoutSeconds ?? 300}s` },
     };
 }
@@ -140,19 +143,19 @@ export class BundledPostgres extends pulumi.ComponentResource {
                         capDrops: DROP_ALL_CAPABILITIES,
                         capAdds: ["CHOWN", "DAC_OVERRIDE", "SETGID", "SETUID"],
                         // pg_isready is a small C program: checking every second costs next to nothing.
-                        healthcheck: { tests: postgresHealthcheck(DATABASE_USER, DATABASE_NAME), interval: "1s", timeout: "5s", retries: 5, startPeriod: "120s" },
+                        healthcheck: { tests: postgresHealthcheck(DATABASE_USER, DATABASE_NAME), interval: swarmDuration(1), timeout: swarmDuration(5), retries: 5, startPeriod: swarmDuration(120) },
                         // Postgres' fast shutdown (the image's STOPSIGNAL); SIGTERM would wait for every client.
                         stopSignal: "SIGINT",
-                        stopGracePeriod: "60s",
+                        stopGracePeriod: swarmDuration(60),
                         labels: roleLabels("postgres"),
                     },
                     networksAdvanceds: [{ id: args.networkId }],
                     placement: dataNodePlacement(args),
                     resources: memoryLimit(POSTGRES_MEMORY_MB),
-                    restartPolicy: { condition: "any", delay: "2s" },
+                    restartPolicy: { condition: "any", delay: swarmDuration(2) },
                 },
             },
-            { parent: this },
+            serviceOptions({ parent: this }),
         );
         this.connectionUrl = pulumi.secret(
             passwordValue.apply((value) => formatDatabaseUrl({ user: DATABASE_USER, password: value, host: this.serviceName, port: POSTGRES_PORT, database: DATABASE_NAME })),
@@ -203,20 +206,27 @@ export class BundledRedis extends pulumi.ComponentResource {
                                 volumeOptions: { labels: [{ label: "aiterm-litellm.role", value: "redis-data" }] },
                             },
                         ],
-                        // The image's entrypoint chowns /data to redis and steps down to it (su-exec).
+                        // As the image's own redis user from the start, with no capability at all. The
+                        // official entrypoint (docker-library/redis docker-entrypoint.sh) supports it
+                        // ("allow the container to be started with `--user`"): only as root does it run
+                        // `find . ! -user redis -exec chown redis` and step down with gosu. That find
+                        // cannot enter Redis' own appendonlydir (0700, redis) without DAC_READ_SEARCH or
+                        // DAC_OVERRIDE, so as root with CHOWN/SETGID/SETUID only, Redis never started
+                        // again once it had written its append-only files. The image's /data belongs to
+                        // redis, and the engine copies that ownership into the new volume.
+                        user: REDIS_USER,
                         capDrops: DROP_ALL_CAPABILITIES,
-                        capAdds: ["CHOWN", "SETGID", "SETUID"],
-                        healthcheck: { tests: redisHealthcheck(), interval: "1s", timeout: "3s", retries: 5, startPeriod: "30s" },
-                        stopGracePeriod: "30s",
+                        healthcheck: { tests: redisHealthcheck(), interval: swarmDuration(1), timeout: swarmDuration(3), retries: 5, startPeriod: swarmDuration(30) },
+                        stopGracePeriod: swarmDuration(30),
                         labels: roleLabels("redis"),
                     },
                     networksAdvanceds: [{ id: args.networkId }],
                     placement: dataNodePlacement(args),
                     resources: memoryLimit(REDIS_MEMORY_MB),
-                    restartPolicy: { condition: "any", delay: "2s" },
+                    restartPolicy: { condition: "any", delay: swarmDuration(2) },
                 },
             },
-            { parent: this },
+            serviceOptions({ parent: this }),
         );
         this.registerOutputs({ serviceName: this.serviceName, volumeName: this.volumeName });
     }

@@ -9,8 +9,9 @@
  * not its command line, which any process in the container could read.
  *
  * Redis: the secret is a one-line redis.conf (`requirepass ...`) given to redis-server as its
- * configuration file, so the image's entrypoint still drops to the redis user (it does so only when
- * the command starts with redis-server) and the password is on no command line.
+ * configuration file, so the password is on no command line; the task runs as the image's redis
+ * user from the start (bundledServices.ts), and the entrypoint, seeing no root, just sets its umask
+ * and execs redis-server.
  */
 export const POSTGRES_STARTUP_PATH = "/usr/local/bin/aiterm-postgres-start";
 export const POSTGRES_READY_MARKER = "/tmp/aiterm-postgres-password-aligned";

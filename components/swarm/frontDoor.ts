@@ -5,7 +5,8 @@ import { formatProblems } from "../../config/messages";
 import { renderFrontDoorConfig } from "./frontDoorConfig";
 import { swarmServiceName } from "./names";
 import { FRONT_DOOR_CONFIG_PATH, FRONT_DOOR_CONTAINER_PORT } from "./proxyPorts";
-import { configInput, roleLabels, swarmConfig } from "./swarmObjects";
+import { swarmDuration } from "./durations";
+import { configInput, roleLabels, serviceOptions, swarmConfig } from "./swarmObjects";
 import { DROP_ALL_CAPABILITIES, FRONT_DOOR_MEMORY_MB, memoryLimit } from "./taskHardening";
 
 export interface FrontDoorArgs {
@@ -70,8 +71,8 @@ export class FrontDoor extends pulumi.ComponentResource {
                     mode: "dnsrr",
                     ports: [{ targetPort: FRONT_DOOR_CONTAINER_PORT, publishedPort: args.publishedPort, publishMode: "host", protocol: "tcp" }],
                 },
-                updateConfig: { parallelism: 1, order: "stop-first", failureAction: "rollback", monitor: "10s" },
-                rollbackConfig: { parallelism: 1, order: "stop-first", failureAction: "pause", monitor: "10s" },
+                updateConfig: { parallelism: 1, order: "stop-first", failureAction: "rollback", monitor: swarmDuration(10) },
+                rollbackConfig: { parallelism: 1, order: "stop-first", failureAction: "pause", monitor: swarmDuration(10) },
                 taskSpec: {
                     containerSpec: {
                         image: args.image,
@@ -80,15 +81,15 @@ export class FrontDoor extends pulumi.ComponentResource {
                         capDrops: DROP_ALL_CAPABILITIES,
                         // HAProxy's soft stop (the image's STOPSIGNAL): open connections finish first.
                         stopSignal: "SIGUSR1",
-                        stopGracePeriod: `${Math.min(Math.ceil(args.serverTimeoutSeconds), 120)}s`,
+                        stopGracePeriod: swarmDuration(Math.min(Math.ceil(args.serverTimeoutSeconds), 120)),
                         labels: roleLabels("front-door"),
                     },
                     networksAdvanceds: [{ id: args.networkId }],
                     resources: memoryLimit(FRONT_DOOR_MEMORY_MB),
-                    restartPolicy: { condition: "any", delay: "2s" },
+                    restartPolicy: { condition: "any", delay: swarmDuration(2) },
                 },
             },
-            { parent: this },
+            serviceOptions({ parent: this }),
         );
         this.registerOutputs({ serviceName: this.serviceName });
     }

@@ -7,7 +7,8 @@ import { nonRootEnvironment, PROXY_GID, PROXY_UID, PROXY_USER, PROXY_WRITABLE_DI
 import { entrypointCommand } from "./entrypoint";
 import { swarmServiceName } from "./names";
 import { PROXY_CONFIG_PATH, PROXY_CONTAINER_PORT } from "./proxyPorts";
-import { ConfigReference, configInput, roleLabels, SecretReference, secretInput } from "./swarmObjects";
+import { swarmDuration } from "./durations";
+import { ConfigReference, configInput, roleLabels, SecretReference, secretInput, serviceOptions } from "./swarmObjects";
 import { DROP_ALL_CAPABILITIES, memoryLimit, PROXY_TMPFS_MB, tmpfsMount } from "./taskHardening";
 
 /** Service label with the migration key the running image was migrated for. */
@@ -106,7 +107,7 @@ export class ProxyService extends pulumi.ComponentResource {
         }
         this.serviceName = swarmServiceName(args.namePrefix, "proxy");
         const { command, args: commandArgs } = entrypointCommand("proxy", ["--port", String(PROXY_CONTAINER_PORT), "--config", PROXY_CONFIG_PATH]);
-        const monitor = "20s";
+        const monitor = swarmDuration(20);
         this.service = new docker.Service(
             name,
             {
@@ -114,8 +115,8 @@ export class ProxyService extends pulumi.ComponentResource {
                 labels: roleLabels("proxy", { [MIGRATION_LABEL]: args.migrationKey }),
                 mode: { replicated: { replicas: args.replicas } },
                 endpointSpec: { mode: "dnsrr" },
-                updateConfig: { parallelism: UPDATE_PARALLELISM, delay: "0s", order: "start-first", failureAction: "rollback", monitor, maxFailureRatio: "0" },
-                rollbackConfig: { parallelism: UPDATE_PARALLELISM, delay: "0s", order: "start-first", failureAction: "pause", monitor },
+                updateConfig: { parallelism: UPDATE_PARALLELISM, delay: swarmDuration(0), order: "start-first", failureAction: "rollback", monitor, maxFailureRatio: "0" },
+                rollbackConfig: { parallelism: UPDATE_PARALLELISM, delay: swarmDuration(0), order: "start-first", failureAction: "pause", monitor },
                 convergeConfig: { delay: "2s", timeout: `${args.convergeTimeoutSeconds ?? 300}s` },
                 taskSpec: {
                     containerSpec: {
@@ -129,18 +130,18 @@ export class ProxyService extends pulumi.ComponentResource {
                         mounts: [tmpfsMount(PROXY_TMPFS.target, PROXY_TMPFS.sizeMb, PROXY_TMPFS.mode)],
                         secrets: args.secrets.map((reference) => secretInput(reference, PROXY_SECRET_ACCESS)),
                         configs: [configInput(args.configYaml), configInput(args.entrypoint)],
-                        healthcheck: { tests: PROXY_HEALTHCHECK, interval: "2s", timeout: "4s", retries: 3, startPeriod: "60s" },
+                        healthcheck: { tests: PROXY_HEALTHCHECK, interval: swarmDuration(2), timeout: swarmDuration(4), retries: 3, startPeriod: swarmDuration(60) },
                         stopSignal: "SIGTERM",
-                        stopGracePeriod: `${stopGracePeriodSeconds(args.gracefulShutdownSeconds)}s`,
+                        stopGracePeriod: swarmDuration(stopGracePeriodSeconds(args.gracefulShutdownSeconds)),
                         labels: roleLabels("proxy"),
                     },
                     networksAdvanceds: args.networkIds.map((id) => ({ id })),
                     resources: memoryLimit(args.memoryMb),
-                    restartPolicy: { condition: "any", delay: "2s" },
+                    restartPolicy: { condition: "any", delay: swarmDuration(2) },
                 },
             },
             // The component's dependsOn (the migration, Redis, the database) holds the service back.
-            { parent: this, dependsOn: opts?.dependsOn },
+            serviceOptions({ parent: this, dependsOn: opts?.dependsOn }),
         );
         this.registerOutputs({ serviceName: this.serviceName });
     }

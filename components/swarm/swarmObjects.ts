@@ -44,6 +44,28 @@ export interface SwarmSecretArgs {
 }
 
 /**
+ * Replacement order of a content-named secret or config: the new object first, the old one deleted
+ * at the end of `pulumi up`, once the services have rolled onto the new one. It must be said
+ * explicitly: the Pulumi bridge deletes before it replaces whenever `name` is set by the program
+ * (nameRequiresDeleteBeforeReplace in pulumi-terraform-bridge), and the engine refuses to remove a
+ * secret or config a service still uses, so a rotation would fail with "in use".
+ */
+const CREATE_BEFORE_DELETE = { deleteBeforeReplace: false } as const;
+
+/**
+ * Options of every Swarm service of this stack. The provider's create asks the registry for the
+ * image and writes the platforms it can run on into `taskSpec.placement.platforms` (the docker
+ * client's QueryRegistry), which the program does not declare: without ignoring that path every
+ * later `pulumi up` would update the service to remove them again. The image's platforms are the
+ * right constraint for any architecture (declaring, say, amd64 here would break arm64 nodes).
+ */
+export const PROVIDER_SET_SERVICE_PATHS = ["taskSpec.placement.platforms"];
+
+export function serviceOptions(opts: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions {
+    return { ...opts, ignoreChanges: [...PROVIDER_SET_SERVICE_PATHS, ...(opts.ignoreChanges ?? [])] };
+}
+
+/**
  * A Swarm secret whose name changes with its value, so that a new value is a new secret the
  * service rolls onto (create before delete: the old one goes once nothing uses it).
  */
@@ -61,7 +83,7 @@ export function swarmSecret(name: string, args: SwarmSecretArgs, opts: pulumi.Cu
             data: pulumi.secret(value.apply((plain) => Buffer.from(plain, "utf8").toString("base64"))),
             labels: roleLabels("secret", { [FILE_LABEL]: args.fileName }),
         },
-        { ...opts, additionalSecretOutputs: ["data"] },
+        { ...opts, ...CREATE_BEFORE_DELETE, additionalSecretOutputs: ["data"] },
     );
     return { secret, reference: { secretId: secret.id, secretName: secret.name, fileName: args.fileName } };
 }
@@ -84,7 +106,7 @@ export function swarmConfig(name: string, args: SwarmConfigArgs, opts: pulumi.Cu
             data: Buffer.from(args.content, "utf8").toString("base64"),
             labels: roleLabels(args.role, { [FILE_LABEL]: args.fileName }),
         },
-        opts,
+        { ...opts, ...CREATE_BEFORE_DELETE },
     );
     return { config, reference: { configId: config.id, configName: config.name, fileName: args.fileName } };
 }
