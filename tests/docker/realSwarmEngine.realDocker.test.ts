@@ -19,7 +19,7 @@ import { dockerCall } from "./dockerApi";
 import { LocalSwarm } from "./swarm/localSwarm";
 import { describeCounts, getReply, requestLoop as startLoop, tasksOf, updateState } from "./swarm/probes";
 import { until } from "./swarmNodes";
-import { declareSelfTestProgram, SelfTestConfig } from "./swarm/selfTestProgram";
+import { declareSelfTestProgram, SelfTestConfig, SPREAD_DESCRIPTOR } from "./swarm/selfTestProgram";
 import { SwarmStack } from "./swarm/stack";
 import { alive } from "./swarm/teardown";
 
@@ -160,7 +160,7 @@ describe.runIf(ready)("the Swarm harness on a one-node swarm (the local engine)"
         expect(spec.ContainerSpec.StopGracePeriod).toBe(10e9);
         expect(spec.ContainerSpec.Image).toBe(refs.litellmImage);
         // the provider's create asked the registry: the image's platforms are in the placement now
-        expect(spec.Placement).toMatchObject({ Platforms: [{ Architecture: "amd64", OS: "linux" }], Preferences: [{ Spread: { SpreadDescriptor: "spread=node.id" } }] });
+        expect(spec.Placement).toMatchObject({ Platforms: [{ Architecture: "amd64", OS: "linux" }], Preferences: [{ Spread: { SpreadDescriptor: SPREAD_DESCRIPTOR } }] });
     });
 
     it("updates both services once on the next run without a change (the create's platforms differ from the program), then nothing", async () => {

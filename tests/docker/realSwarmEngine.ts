@@ -103,13 +103,78 @@ const AUTONAMED = new Set([SERVICE, SECRET, SERVICE_CONFIG, NETWORK, VOLUME]);
  * was given at all (an explicit false overrides the provider), and ignoreChanges / replaceOnChanges,
  * which the harness does not model and therefore refuses.
  */
-interface ExtraOptions {
+export interface ExtraOptions {
     deleteBeforeReplaceDefined: boolean;
     ignoreChanges: string[];
     replaceOnChanges: string[];
 }
 const extraOptions = new Map<string, ExtraOptions>();
-function tapExtraOptions(): void {
+
+/** What the last registration of `type::name` asked for beyond RecordedOptions (after tapExtraOptions). */
+export function extraOptionsOf(type: string, name: string): ExtraOptions | undefined {
+    return extraOptions.get(`${type}::${name}`);
+}
+
+/**
+ * Pulumi's choice for a replacement: an explicit `deleteBeforeReplace` option wins (either way);
+ * without one, the bridge deletes first when the program set `name` on a resource that would
+ * otherwise be autonamed (nameRequiresDeleteBeforeReplace), else create-before-delete.
+ */
+export function replacementOrder(type: string, autonamed: boolean, extra: ExtraOptions | undefined, options: Pick<RecordedOptions, "deleteBeforeReplace">): "delete-first" | "create-first" {
+    const deleteFirst = extra?.deleteBeforeReplaceDefined ? options.deleteBeforeReplace : !autonamed && AUTONAMED.has(type);
+    return deleteFirst ? "delete-first" : "create-first";
+}
+
+/**
+ * Pulumi's ignoreChanges on a Service, as the engine and the bridge apply it: the new inputs at an
+ * ignored path take the value the state has there (the engine copies the old value in; the bridge
+ * drops the path from the diff, so an update sends the state's value on). Only plain dotted paths
+ * of a Service are modelled (no indexes or wildcards); anything else is refused by `register`.
+ */
+export function withIgnoredFromState(inputs: Inputs, state: Inputs | undefined, paths: readonly string[]): Inputs {
+    if (!state || paths.length === 0) {
+        return inputs;
+    }
+    const out: Inputs = structuredClone(inputs);
+    for (const path of paths) {
+        const keys = path.split(".");
+        let from: unknown = state;
+        for (const key of keys) {
+            from = typeof from === "object" && from !== null ? (from as Inputs)[key] : undefined;
+        }
+        let into: Inputs = out;
+        for (const key of keys.slice(0, -1)) {
+            if (typeof into[key] !== "object" || into[key] === null) {
+                if (from === undefined) {
+                    into = {};
+                    break;
+                }
+                into[key] = {};
+            }
+            into = into[key] as Inputs;
+        }
+        const last = keys[keys.length - 1];
+        if (from === undefined) {
+            delete into[last];
+        } else {
+            into[last] = structuredClone(from);
+        }
+    }
+    return out;
+}
+
+/** Why an ignoreChanges path is not modelled, or undefined when it is. */
+export function ignoreChangesProblem(type: string, path: string): string | undefined {
+    if (type !== SERVICE) {
+        return `ignoreChanges (${path}) is modelled on services only`;
+    }
+    if (!/^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$/.test(path)) {
+        return `ignoreChanges path ${JSON.stringify(path)}: only plain dotted input paths are modelled (no indexes, quotes or wildcards)`;
+    }
+    return undefined;
+}
+
+export function tapExtraOptions(): void {
     const prototype = MockMonitor.prototype as unknown as {
         registerResource(
             req: {
@@ -269,8 +334,11 @@ export class RealSwarmEngine {
             ...(type === SERVICE ? durationProblems(given).map((p) => `${type} ${name}: ${p}`) : []),
         ];
         const extra = extraOptions.get(`${type}::${name}`);
-        if (extra?.ignoreChanges.length) {
-            problems.push(`${type} ${name}: the ignoreChanges option (${extra.ignoreChanges.join(", ")}) is not modelled`);
+        for (const path of extra?.ignoreChanges ?? []) {
+            const problem = ignoreChangesProblem(type, path);
+            if (problem) {
+                problems.push(`${type} ${name}: ${problem}`);
+            }
         }
         if (extra?.replaceOnChanges.length) {
             problems.push(`${type} ${name}: the replaceOnChanges option (${extra.replaceOnChanges.join(", ")}) is not modelled`);
@@ -283,7 +351,7 @@ export class RealSwarmEngine {
         const autonamed = AUTONAMED.has(type) && given.name === undefined;
         let inputs: Inputs = autonamed ? { ...given, name: existing?.inputs.name ?? autoName(name) } : given;
         if (existing) {
-            const effective = type === SERVICE ? withComputedFromState(inputs, existing.state) : inputs;
+            const effective = type === SERVICE ? withIgnoredFromState(withComputedFromState(inputs, existing.state), existing.state, extra?.ignoreChanges ?? []) : inputs;
             // the service's state includes what the provider read back; the others compare inputs
             const changed = changedPaths(type === SERVICE ? existing.state : existing.inputs, effective);
             if (changed.length === 0 && !existing.initError) {
@@ -305,7 +373,7 @@ export class RealSwarmEngine {
             if (autonamed) {
                 inputs = { ...inputs, name: autoName(name) };
             }
-            const deleteFirst = extraOptions.get(`${type}::${name}`)?.deleteBeforeReplaceDefined ? options.deleteBeforeReplace : !autonamed && AUTONAMED.has(type);
+            const deleteFirst = replacementOrder(type, autonamed, extra, options) === "delete-first";
             this.log.push({ resource: name, action: "replace", at: performance.now(), detail: `${replacing.join(", ")}${deleteFirst ? " (delete before replace)" : ""}` });
             if (deleteFirst) {
                 await this.remove(existing);

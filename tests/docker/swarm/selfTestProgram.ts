@@ -95,6 +95,9 @@ backend app
 `;
 }
 
+/** Spread over a node label (unset labels count as one value: on one node, or unlabelled nodes, it is a no-op). */
+export const SPREAD_DESCRIPTOR = "node.labels.aiterm-swarm-test.zone";
+
 const hash = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 10);
 const b64 = (text: string) => Buffer.from(text).toString("base64");
 
@@ -132,7 +135,8 @@ export function declareSelfTestProgram(c: SelfTestConfig) {
                 configs: [{ configId: config.id, configName: config.name, fileName: "/etc/app/app.conf" }],
             },
             networksAdvanceds: [{ id: network.id }],
-            placement: { prefs: ["spread=node.id"], constraints: c.constraints },
+            // the provider sends each pref verbatim as the spread descriptor (no "spread=" prefix)
+            placement: { prefs: [SPREAD_DESCRIPTOR], constraints: c.constraints },
             restartPolicy: { condition: "any", delay: "1s" },
         },
     });

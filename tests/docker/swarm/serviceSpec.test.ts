@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { DynamicEngine } from "../../support/dynamicEngine";
 import { RecordedOptions } from "../../support/pulumiMocks";
 import { RealDockerEngine } from "../realDockerEngine";
-import { RealSwarmEngine } from "../realSwarmEngine";
+import { ignoreChangesProblem, RealSwarmEngine, replacementOrder, withIgnoredFromState } from "../realSwarmEngine";
 import {
     changedPaths,
     goDurationNs,
@@ -17,6 +17,7 @@ import {
     replacingChanges,
     SERVICE,
     serviceSpec,
+    refusedValues,
     shortDur,
     unmodelledInputs,
     withComputedFromState,
@@ -76,6 +77,14 @@ describe("the Swarm harness's refusals", () => {
         expect(await provision("docker:index/secret:Secret", { name: "x", data: "not base64!" })).toMatch(/data is not base64/);
         expect(await provision("docker:index/serviceConfig:ServiceConfig", { name: "x" })).toMatch(/exactly one of data and dataRaw/);
         expect(await provision("docker:index/container:Container", { name: "c", image: "i" })).toMatch(/does not support docker:index\/container:Container/);
+    });
+
+    it("refuses a spread preference Swarm ignores (the provider sends it verbatim: `spread=node.id` spreads over nothing)", async () => {
+        const withPrefs = (prefs: string[]) => service({}, { taskSpec: { containerSpec: { image: "i" }, placement: { prefs } } });
+        expect(refusedValues(SERVICE, withPrefs(["spread=node.id"]))).toEqual([expect.stringMatching(/prefs\[0\] "spread=node.id": .*node.labels.<key> or engine.labels.<key> \(write it without "spread="\)/)]);
+        expect(refusedValues(SERVICE, withPrefs(["node.id"]))).toHaveLength(1);
+        expect(refusedValues(SERVICE, withPrefs(["node.labels.zone", "engine.labels.rack"]))).toEqual([]);
+        expect(await provision(SERVICE, withPrefs(["spread=node.labels.zone"]))).toMatch(/taskSpec.placement.prefs\[0\]/);
     });
 
     it("hands containers to the container harness when it has one, which applies its own refusals", async () => {
@@ -182,5 +191,39 @@ describe("durations", () => {
             "taskSpec.containerSpec.healthcheck.interval",
             "updateConfig.monitor",
         ]);
+    });
+});
+
+describe("Pulumi's options the harness models", () => {
+    it("replaces an explicitly named secret or config delete-first unless deleteBeforeReplace: false says otherwise", () => {
+        const secret = "docker:index/secret:Secret";
+        const none = { deleteBeforeReplaceDefined: false, ignoreChanges: [], replaceOnChanges: [] };
+        const explicitFalse = { ...none, deleteBeforeReplaceDefined: true };
+        expect(replacementOrder(secret, false, none, { deleteBeforeReplace: false })).toBe("delete-first");
+        expect(replacementOrder(secret, false, explicitFalse, { deleteBeforeReplace: false })).toBe("create-first");
+        expect(replacementOrder(secret, true, none, { deleteBeforeReplace: false })).toBe("create-first");
+        expect(replacementOrder(secret, true, explicitFalse, { deleteBeforeReplace: true })).toBe("delete-first");
+        expect(replacementOrder("docker:index/remoteImage:RemoteImage", false, none, { deleteBeforeReplace: false })).toBe("create-first");
+    });
+
+    it("ignores changes at a service path by keeping the state's value there (the platforms the create added)", () => {
+        const state = service({}, { taskSpec: { containerSpec: { image: "i@sha256:x" }, placement: { platforms: [{ architecture: "amd64", os: "linux" }] } } });
+        const program = service({}, { taskSpec: { containerSpec: { image: "i@sha256:x" } } });
+        expect(changedPaths(state, program)).toEqual(["taskSpec.placement"]);
+        const effective = withIgnoredFromState(program, state, ["taskSpec.placement.platforms"]);
+        expect(changedPaths(state, effective)).toEqual([]);
+        // another change still goes out, with the state's platforms in the spec it sends
+        const changed = withIgnoredFromState(service({ env: { A: "1" } }, { taskSpec: { containerSpec: { image: "i@sha256:x", env: { A: "1" } } } }), state, ["taskSpec.placement.platforms"]);
+        expect(changedPaths(state, changed)).toEqual(["taskSpec.containerSpec.env"]);
+        expect((serviceSpec(changed) as { TaskTemplate: { Placement: unknown } }).TaskTemplate.Placement).toMatchObject({ Platforms: [{ Architecture: "amd64", OS: "linux" }] });
+        // a path the state does not have is removed from the new inputs too
+        expect(withIgnoredFromState(service({ user: "1" }), service(), ["taskSpec.containerSpec.user"])).toEqual(service());
+    });
+
+    it("models ignoreChanges on plain service paths only, and says so for anything else", () => {
+        expect(ignoreChangesProblem(SERVICE, "taskSpec.placement.platforms")).toBeUndefined();
+        expect(ignoreChangesProblem(SERVICE, "taskSpec.networksAdvanceds[0].id")).toMatch(/only plain dotted input paths/);
+        expect(ignoreChangesProblem(SERVICE, "labels.*")).toMatch(/only plain dotted/);
+        expect(ignoreChangesProblem("docker:index/secret:Secret", "data")).toMatch(/on services only/);
     });
 });

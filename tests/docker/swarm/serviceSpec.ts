@@ -195,6 +195,17 @@ export function refusedValues(type: string, inputs: Inputs): string[] {
                 problems.push(`endpointSpec.ports[${i}].publishMode "${p.publishMode}": the provider accepts host or ingress`);
             }
         }
+        // stringSetToPlacementPrefs sends each entry verbatim as a SpreadDescriptor, and swarmkit's
+        // scheduler spreads only over `node.labels.<key>` or `engine.labels.<key>` (nodeset.go); anything
+        // else (`spread=node.id`, the CLI's syntax, or `node.id`) is silently ignored: a spread that does nothing
+        const placement = (inputs.taskSpec as { placement?: { prefs?: unknown[] } } | undefined)?.placement;
+        for (const [i, pref] of (placement?.prefs ?? []).entries()) {
+            if (!/^(node|engine)\.labels\.[^\s=]+$/i.test(String(pref))) {
+                problems.push(
+                    `taskSpec.placement.prefs[${i}] ${JSON.stringify(pref)}: the provider sends it verbatim as the spread descriptor, and Swarm spreads only over node.labels.<key> or engine.labels.<key> (write it without "spread=")`,
+                );
+            }
+        }
         const health = (task as { containerSpec?: { healthcheck?: { startInterval?: unknown } } })?.containerSpec?.healthcheck;
         if (health && "startInterval" in health) {
             problems.push("taskSpec.containerSpec.healthcheck.startInterval is not an input of @pulumi/docker 5.2.0's service healthcheck");

@@ -10,9 +10,17 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { DynamicEngine } from "../../support/dynamicEngine";
-import { installMocks, MockedProgram, MockOptions } from "../../support/pulumiMocks";
+import { installMocks, MockedProgram, MockOptions, PROJECT } from "../../support/pulumiMocks";
 import { RealDockerEngine } from "../realDockerEngine";
 import { RealSwarmEngine, SwarmTarget } from "../realSwarmEngine";
+
+export interface StackConfigExtras {
+    /**
+     * Provider configuration, as `pulumi config set docker:host unix:///...` sets it: full keys
+     * (`docker:host`). The swarm program reads `docker:host` for the engine its migration job runs on.
+     */
+    providerConfig?: Record<string, string>;
+}
 
 export class SwarmStack {
     readonly dynamic = new DynamicEngine();
@@ -30,8 +38,23 @@ export class SwarmStack {
      * the outputs to wait for. Rejects with the first resource failure, after which, as in a failed
      * `pulumi up`, nothing is deleted; the state keeps what was done.
      */
-    async up<T>(program: () => pulumi.Output<T>[], options: Omit<MockOptions, "provision"> = {}, timeoutMs = 600_000): Promise<T[]> {
-        this.mocked = installMocks({ ...options, provision: this.engine.provision });
+    async up<T>(program: () => pulumi.Output<T>[], options: Omit<MockOptions, "provision"> & StackConfigExtras = {}, timeoutMs = 600_000): Promise<T[]> {
+        const { providerConfig, ...mockOptions } = options;
+        this.mocked = installMocks({ ...mockOptions, provision: this.engine.provision });
+        if (providerConfig && Object.keys(providerConfig).length > 0) {
+            // Provider configuration lives outside the project's namespace (`docker:host`), where
+            // installMocks does not put anything: the whole configuration is set again with it.
+            const project = Object.fromEntries(Object.entries(mockOptions.config ?? {}).map(([k, v]) => [`${PROJECT}:${k}`, v]));
+            for (const key of Object.keys(providerConfig)) {
+                if (!/^[a-z][a-z0-9-]*:[A-Za-z][A-Za-z0-9]*$/.test(key) || key.startsWith(`${PROJECT}:`)) {
+                    throw new Error(`providerConfig takes <provider>:<key> names (docker:host), not ${JSON.stringify(key)}`);
+                }
+            }
+            pulumi.runtime.setAllConfig(
+                { ...project, ...providerConfig },
+                (mockOptions.secretKeys ?? []).map((k) => `${PROJECT}:${k}`),
+            );
+        }
         this.engine.beginRun();
         let values: T[];
         try {
