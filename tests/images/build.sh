@@ -22,6 +22,7 @@ POSTGRES_TAG="15"
 LITELLM_REPO="$REGISTRY_HOSTPORT/aiterm-test/litellm-test-double"
 LITELLM_TAG="v1.104.0-test"
 LITELLM_NEXT_TAG="v1.104.0-test-next"
+LITELLM_BROKEN_TAG="v1.104.0-test-broken"
 REDIS_REPO="$REGISTRY_HOSTPORT/aiterm-test/redis-stand-in"
 REDIS_TAG="7.0"
 HAPROXY_REPO="$REGISTRY_HOSTPORT/aiterm-test/haproxy-stand-in"
@@ -154,6 +155,9 @@ build_image "$HERE/litellm-test-double" "$LITELLM_REPO:$LITELLM_TAG" "aiterm-tes
 # includes that image's id, so a changed double rebuilds it
 PARENT_IMAGE="aiterm-test/litellm-test-double:$LITELLM_TAG" build_image "$HERE/litellm-test-double-next" \
 	"$LITELLM_REPO:$LITELLM_NEXT_TAG" "aiterm-test/litellm-test-double:$LITELLM_NEXT_TAG"
+# a broken release (its server exits at start, its migration works), built on the "-next" double
+PARENT_IMAGE="aiterm-test/litellm-test-double:$LITELLM_NEXT_TAG" build_image "$HERE/litellm-test-double-broken" \
+	"$LITELLM_REPO:$LITELLM_BROKEN_TAG" "aiterm-test/litellm-test-double:$LITELLM_BROKEN_TAG"
 build_image "$HERE/redis-stand-in" "$REDIS_REPO:$REDIS_TAG" "aiterm-test/redis-stand-in:$REDIS_TAG"
 build_image "$HERE/haproxy-stand-in" "$HAPROXY_REPO:$HAPROXY_TAG" "aiterm-test/haproxy-stand-in:$HAPROXY_TAG"
 
@@ -182,23 +186,25 @@ push_and_ref() { # push_and_ref NAME:TAG -> sets REF to NAME:TAG@sha256:...
 push_and_ref "$POSTGRES_REPO:$POSTGRES_TAG"; postgres_ref="$REF"
 push_and_ref "$LITELLM_REPO:$LITELLM_TAG"; litellm_ref="$REF"
 push_and_ref "$LITELLM_REPO:$LITELLM_NEXT_TAG"; litellm_next_ref="$REF"
+push_and_ref "$LITELLM_REPO:$LITELLM_BROKEN_TAG"; litellm_broken_ref="$REF"
 push_and_ref "$REDIS_REPO:$REDIS_TAG"; redis_ref="$REF"
 push_and_ref "$HAPROXY_REPO:$HAPROXY_TAG"; haproxy_ref="$REF"
 
 # prove the refs are pullable by digest from the local registry
-for ref in "$postgres_ref" "$litellm_ref" "$litellm_next_ref" "$redis_ref" "$haproxy_ref"; do
+for ref in "$postgres_ref" "$litellm_ref" "$litellm_next_ref" "$litellm_broken_ref" "$redis_ref" "$haproxy_ref"; do
 	docker pull -q "$ref" >/dev/null || die "docker pull $ref failed"
 done
 
 # ---------------------------------------------------------------------------------------------
 # e. .refs.json
-python3 - "$REFS_FILE" "$postgres_ref" "$litellm_ref" "$litellm_next_ref" "$redis_ref" "$haproxy_ref" <<-'PY'
+python3 - "$REFS_FILE" "$postgres_ref" "$litellm_ref" "$litellm_next_ref" "$litellm_broken_ref" "$redis_ref" "$haproxy_ref" <<-'PY'
 	import datetime, json, os, sys
-	path, pg, ll, ll_next, rd, hp = sys.argv[1:]
+	path, pg, ll, ll_next, ll_broken, rd, hp = sys.argv[1:]
 	data = {
 	    "postgresImage": pg,
 	    "litellmImage": ll,
 	    "litellmNextImage": ll_next,
+	    "litellmBrokenImage": ll_broken,
 	    "redisImage": rd,
 	    "haproxyImage": hp,
 	    "builtAt": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -213,6 +219,7 @@ say "wrote $REFS_FILE"
 say "postgresImage: $postgres_ref"
 say "litellmImage:  $litellm_ref"
 say "litellmNextImage: $litellm_next_ref"
+say "litellmBrokenImage: $litellm_broken_ref"
 say "redisImage:    $redis_ref"
 say "haproxyImage:  $haproxy_ref"
 say "done in $(elapsed "$T0")"
