@@ -1,6 +1,6 @@
 /**
  * The front door's haproxy.cfg run by a real HAProxy (HAPROXY_BIN, or `haproxy` on the PATH; skipped
- * without one), outside Docker: a small DNS server stands in for Docker's (`tasks.<service>` lists
+ * without one outside CI, a failure in CI), outside Docker: a small DNS server stands in for Docker's (`tasks.<service>` lists
  * the tasks), HTTP servers on loopback addresses stand in for the proxy's tasks. What it shows:
  * discovery through DNS, routing on readiness, a request to a task that is gone retried elsewhere
  * (POST included: nothing reached it), and a POST answered 503 not sent twice while a GET is.
@@ -17,6 +17,9 @@ import { renderFrontDoorConfig } from "../../components/swarm/frontDoorConfig";
 
 const haproxy = process.env.HAPROXY_BIN ?? "haproxy";
 const available = spawnSync(haproxy, ["-v"]).status === 0;
+if (!available && process.env.CI === "true") {
+    throw new Error("HAProxy is needed in CI to run the front door's haproxy.cfg for real; .ci/run installs Debian's haproxy.");
+}
 const SERVICE = "litellm-swarm-proxy";
 const ADDRESSES = ["127.0.0.2", "127.0.0.3"];
 
