@@ -229,13 +229,24 @@ export async function containerLogs(nameOrId: string): Promise<string> {
     return demultiplexed(await dockerCallBuffer("GET", `/containers/${encodeURIComponent(nameOrId)}/logs?stdout=true&stderr=true`));
 }
 
-/** Runs a command in a running container (`docker exec`), returning its exit code and output. */
-export async function execInContainer(nameOrId: string, cmd: string[], user?: string): Promise<{ exitCode: number; output: string }> {
+/**
+ * Runs a command in a running container (`docker exec`), returning its exit code and output.
+ * `socket`: another engine's API socket (a Swarm node of tests/docker/swarmNodes.ts).
+ */
+export async function execInContainer(
+    nameOrId: string,
+    cmd: string[],
+    user?: string,
+    socket?: string,
+    env?: string[],
+): Promise<{ exitCode: number; output: string }> {
     const created = await dockerCall<{ Id: string }>("POST", `/containers/${encodeURIComponent(nameOrId)}/exec`, {
-        body: { Cmd: cmd, AttachStdout: true, AttachStderr: true, ...(user ? { User: user } : {}) },
+        socket,
+        // `env`: values the command reads that should not be in its arguments (exec inspect shows those)
+        body: { Cmd: cmd, AttachStdout: true, AttachStderr: true, ...(user ? { User: user } : {}), ...(env ? { Env: env } : {}) },
     });
-    const output = demultiplexed(await dockerCallBuffer("POST", `/exec/${created.Id}/start`, { body: { Detach: false, Tty: false } }));
-    const inspected = await dockerCall<{ ExitCode: number | null }>("GET", `/exec/${created.Id}/json`);
+    const output = demultiplexed(await dockerCallBuffer("POST", `/exec/${created.Id}/start`, { socket, body: { Detach: false, Tty: false } }));
+    const inspected = await dockerCall<{ ExitCode: number | null }>("GET", `/exec/${created.Id}/json`, { socket });
     return { exitCode: inspected.ExitCode ?? -1, output };
 }
 

@@ -87,6 +87,18 @@ export class LocalSwarm implements SwarmTarget {
         return new LocalSwarm(holder, planFile, initMs, nodeId);
     }
 
+    /**
+     * Node labels on the one node, as `docker node update --label-add` (node.labels.<key>==true
+     * constraints). They go with the swarm when the last holder leaves it.
+     */
+    async setNodeLabels(labels: Record<string, string>): Promise<void> {
+        const node = await dockerCall<{ Version: { Index: number }; Spec: { Labels?: Record<string, string> } & Record<string, unknown> }>("GET", `/nodes/${this.nodeId}`);
+        if (Object.entries(labels).every(([k, v]) => node.Spec.Labels?.[k] === v)) {
+            return;
+        }
+        await dockerCall("POST", `/nodes/${this.nodeId}/update?version=${node.Version.Index}`, { body: { ...node.Spec, Labels: { ...(node.Spec.Labels ?? {}), ...labels } } });
+    }
+
     /** Gives the lease up; the last holder leaves the swarm and removes docker_gwbridge. */
     async release(): Promise<void> {
         if (this.released) {

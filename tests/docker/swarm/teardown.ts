@@ -12,6 +12,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dockerCall } from "../dockerApi";
+import { removeSwarmDataVolumesSince } from "./sweep";
 
 export const STATE_ROOT = "/run/aiterm-swarm-test";
 export const DATA_ROOT = "/var/lib/aiterm-swarm-test";
@@ -288,8 +289,10 @@ export function readRecord(): LocalSwarmRecord | undefined {
 }
 
 /**
- * Removes every service (waiting for their containers), secret, config and non-ingress swarm
- * network of the local swarm: only called when the swarm is the harness's and nobody holds it.
+ * Removes every service (waiting for their containers; the swarm program's migration jobs
+ * included), secret, config and non-ingress swarm network of the local swarm, and the swarm
+ * program's data volumes created since the swarm was: only called when the swarm is the harness's
+ * and nobody holds it.
  */
 export async function emptyLocalSwarm(): Promise<void> {
     const services = await dockerCall<{ ID: string }[]>("GET", "/services");
@@ -314,6 +317,9 @@ export async function emptyLocalSwarm(): Promise<void> {
     for (const n of networks.filter((n) => n.Scope === "swarm" && !n.Ingress && n.Name !== "ingress")) {
         await dockerCall("DELETE", `/networks/${n.Id}`).catch(() => undefined);
     }
+    // the bundled Postgres' and Redis' volumes of swarm programs run on this swarm (pulumi destroy
+    // keeps them, and a test that died did not remove them); those from before the swarm stay
+    await removeSwarmDataVolumesSince(readRecord()?.createdAt).catch(() => undefined);
 }
 
 /** Leaves the local swarm the harness created and removes what `swarm leave` leaves behind. */
