@@ -20,10 +20,11 @@ import { auditEngineSince, leftovers, requireFreePorts, requireGuideNamesFree } 
 import { measureFloor } from "./floor";
 import { checkSeedAgainstShared, guideFiles, readSeed } from "./guideFiles";
 import { measureGuide } from "./guideRun";
-import { renderLatestRun, RunResults } from "./report";
-import { FAKE_HF_TOKEN, FLOOR_PORT, GUIDE_PORT, MASTER_KEY, ROOT, STACK_PORT, testImages } from "./settings";
+import { renderLatestRun, renderSwarmSection, RunResults } from "./report";
+import { FAKE_HF_TOKEN, FLOOR_PORT, GUIDE_PORT, MASTER_KEY, ROOT, STACK_PORT, SWARM_NODE_RUNS, SWARM_NODES_PORT, SWARM_PORT, SWARM_RUNS, testImages } from "./settings";
 import { measureStackInFreshProcess } from "./stackProcess";
 import { sweepStack } from "./stackRun";
+import { measureSwarm, SwarmFigures } from "./swarmBench";
 import type { ChangeResult } from "./steadyRequests";
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);
@@ -33,6 +34,9 @@ const load = () => loadavg().map((l) => l.toFixed(2)).join(" ");
 async function main(): Promise<void> {
     if (!Number.isInteger(runs) || runs < 1) {
         throw new Error(`BENCH_RUNS must be a whole number of runs, at least 1 (got ${process.env.BENCH_RUNS})`);
+    }
+    if (!Number.isInteger(SWARM_RUNS) || SWARM_RUNS < 0 || !Number.isInteger(SWARM_NODE_RUNS) || SWARM_NODE_RUNS < 0) {
+        throw new Error("BENCH_SWARM_RUNS and BENCH_SWARM_NODE_RUNS must be whole numbers (0 skips that part)");
     }
     const began = performance.now();
     const loadAtStart = load();
@@ -53,7 +57,13 @@ async function main(): Promise<void> {
             rmSync(join(tmpdir(), entry), { recursive: true, force: true });
         }
     }
-    requireFreePorts({ "the stack": STACK_PORT, "the guide's compose (LITELLM_PORT)": GUIDE_PORT, "the floor's proxy": FLOOR_PORT });
+    requireFreePorts({
+        "the stack": STACK_PORT,
+        "the guide's compose (LITELLM_PORT)": GUIDE_PORT,
+        "the floor's proxy": FLOOR_PORT,
+        ...(SWARM_RUNS > 0 ? { "the swarm stack's front door": SWARM_PORT } : {}),
+        ...(SWARM_RUNS > 0 && SWARM_NODE_RUNS > 0 ? { "the relay to the three-node swarm's front door": SWARM_NODES_PORT } : {}),
+    });
 
     const results: RunResults = { stack: [], guide: [], floor: [] };
     for (let run = 1; run <= runs; run++) {
@@ -81,6 +91,13 @@ async function main(): Promise<void> {
         }
     }
 
+    let swarm: { figures: SwarmFigures; seconds: number } | undefined;
+    if (SWARM_RUNS > 0) {
+        const t0 = performance.now();
+        swarm = { figures: await measureSwarm(SWARM_RUNS, SWARM_NODE_RUNS), seconds: 0 };
+        swarm.seconds = (performance.now() - t0) / 1000;
+    }
+
     const report = renderLatestRun(results, {
         date: new Date().toISOString(),
         runs,
@@ -91,11 +108,12 @@ async function main(): Promise<void> {
         seedCheck: seedCheck.replace(ROOT, "."),
         totalSeconds: (performance.now() - began) / 1000,
     });
-    console.log(`\n${report}`);
+    const full = swarm ? `${report}\n${renderSwarmSection(swarm.figures, { runs: SWARM_RUNS, nodeRuns: SWARM_NODE_RUNS, seconds: swarm.seconds })}` : report;
+    console.log(`\n${full}`);
     const path = join(ROOT, "BENCHMARKS.md");
     const existing = readFileSync(path, "utf8");
     const marker = "## Latest run";
-    writeFileSync(path, `${existing.includes(marker) ? existing.slice(0, existing.indexOf(marker)) : `${existing.trimEnd()}\n\n`}${report}`);
+    writeFileSync(path, `${existing.includes(marker) ? existing.slice(0, existing.indexOf(marker)) : `${existing.trimEnd()}\n\n`}${full}`);
     console.log(`written to ${path}`);
 }
 

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { dockerCall } from "../tests/docker/dockerApi";
 import { GUIDE_BUILT_IMAGE, GUIDE_PROJECT } from "./compose";
-import { FLOOR_PREFIX, STACK } from "./settings";
+import { FLOOR_PREFIX, STACK, SWARM_STACK } from "./settings";
 
 /** Sockets listening on `port` on the host, on any address, as the kernel lists them. */
 export function hostListeners(port: number): string[] {
@@ -48,9 +48,13 @@ export async function requireGuideNamesFree(): Promise<void> {
     }
 }
 
+/** The swarm stack's Swarm objects and task containers (`<service>.<slot>.<task>`) on the local engine. */
+const SWARM_PREFIX = `litellm-${SWARM_STACK}-`;
+
 /** Every object of the benchmark still on the engine (names it uses, its compose project, its built image). */
 export async function leftovers(): Promise<string[]> {
-    const ours = (name: string) => name.startsWith(`litellm-${STACK}-`) || name.startsWith(FLOOR_PREFIX) || name.startsWith(`${GUIDE_PROJECT}_`);
+    const ours = (name: string) =>
+        name.startsWith(`litellm-${STACK}-`) || name.startsWith(SWARM_PREFIX) || name.startsWith(FLOOR_PREFIX) || name.startsWith(`${GUIDE_PROJECT}_`);
     const found: string[] = [];
     for (const container of await dockerCall<ContainerSummary[]>("GET", "/containers/json?all=true")) {
         const names = container.Names.map((name) => name.replace(/^\//, ""));
@@ -66,6 +70,13 @@ export async function leftovers(): Promise<string[]> {
     for (const volume of (await dockerCall<{ Volumes: { Name: string }[] | null }>("GET", "/volumes")).Volumes ?? []) {
         if (ours(volume.Name)) {
             found.push(`volume ${volume.Name}`);
+        }
+    }
+    // Swarm services, secrets and configs exist only while the engine is in a swarm
+    for (const kind of ["services", "secrets", "configs"]) {
+        const items = await dockerCall<{ Spec: { Name: string } }[]>("GET", `/${kind}`).catch(() => []);
+        for (const item of items.filter((i) => i.Spec.Name.startsWith(SWARM_PREFIX))) {
+            found.push(`${kind.slice(0, -1)} ${item.Spec.Name}`);
         }
     }
     const images = await dockerCall<{ RepoTags: string[] | null }[]>("GET", "/images/json");
@@ -100,7 +111,7 @@ export async function auditEngineSince(sinceEpochSeconds: number): Promise<strin
     const answer = await dockerCall<EngineEvent[] | EngineEvent | undefined>("GET", `/events?since=${sinceEpochSeconds}&until=${until}&filters=${filters}`, { timeoutMs: 30_000 });
     const events = Array.isArray(answer) ? answer : answer ? [answer] : [];
     const ours = (name: string | undefined) =>
-        name !== undefined && (name.startsWith(`litellm-${STACK}-`) || name.startsWith(FLOOR_PREFIX) || name.startsWith(`${GUIDE_PROJECT}_`));
+        name !== undefined && (name.startsWith(`litellm-${STACK}-`) || name.startsWith(SWARM_PREFIX) || name.startsWith(FLOOR_PREFIX) || name.startsWith(`${GUIDE_PROJECT}_`));
     const containers = new Set(
         events
             .filter((e) => e.Type === "container" && e.Action === "create" && (ours(e.Actor.Attributes.name) || e.Actor.Attributes["com.docker.compose.project"] === GUIDE_PROJECT))

@@ -1,5 +1,6 @@
 /** The "Latest run" section of BENCHMARKS.md: medians, every run's value, the ratios. */
 import type { FloorFigures } from "./floor";
+import type { SwarmFigures } from "./swarmBench";
 import type { GuideFigures } from "./guideRun";
 import type { StackFigures } from "./stackRun";
 import type { ChangeResult } from "./steadyRequests";
@@ -101,4 +102,54 @@ export function renderLatestRun(results: RunResults, context: RunContext): strin
         `- ratio (a)/(b), model-change downtime against \`up -d --build\`: **${ratio(m.stackDown, m.rebuildDown)}**; against \`restart\` (which does not apply the change): ${ratio(m.stackDown, m.restartDown)}`,
         "",
     ].join("\n");
+}
+
+const ms2 = (value: number) => value.toFixed(2);
+const signedMs = (value: number) => `${value >= 0 ? "+" : "−"}${Math.abs(value).toFixed(2)} ms`;
+
+/** The multi-instance part of "Latest run": the swarm program on one node and on three. */
+export function renderSwarmSection(figures: SwarmFigures, context: { runs: number; nodeRuns: number; seconds: number }): string {
+    const changes = figures.rollingChanges;
+    const crashes = figures.replicaCrashRequests;
+    const lat = figures.latency;
+    const failedRow = (label: string, tallies: { failed: number; total: number }[]) =>
+        `| ${label} | ${median(tallies.map((t) => t.failed))} of ${median(tallies.map((t) => t.total))} | ${tallies.map((t) => `${t.failed}/${t.total}`).join(", ")} |`;
+    const msRow = (label: string, values: number[], unit: "s" | "ms" = "s") =>
+        `| ${label} | ${unit === "s" ? `${seconds(median(values))} s` : `${ms2(median(values))} ms`} | ${values.map((v) => (unit === "s" ? seconds(v) : ms2(v))).join(", ")} |`;
+    const lines = [
+        "### Several instances: the swarm stack",
+        "",
+        `The swarm program (stack \`swarm\`) created by the Swarm harness with the test images, ${context.seconds.toFixed(0)} s in all. One node: the local engine as a one-node ` +
+            `swarm, 2 replicas, deployed from nothing in ${seconds(figures.deployMs)} s, ${context.runs} run(s) of each measurement (\`BENCH_SWARM_RUNS\`). ` +
+            (figures.nodes ? `Three nodes (one dockerd per network namespace, 3 replicas), deployed in ${seconds(figures.nodes.deployMs)} s (images pulled on every node), ${figures.nodes.losses.length} node loss(es) (\`BENCH_SWARM_NODE_RUNS\`).` : "Three nodes: not run."),
+        "",
+        "| measurement | median | runs |",
+        "|---|---|---|",
+        failedRow("rolling model-list change: failed requests through the front door (target 0)", changes),
+        `| &nbsp;&nbsp;fast requests started per second during it (target 20) | ${median(changes.map((c) => c.fastRate)).toFixed(1)} | ${changes.map((c) => c.fastRate.toFixed(1)).join(", ")} |`,
+        msRow("&nbsp;&nbsp;`pulumi up` plus Swarm's update to `completed` (2 tasks start-first, 20 s monitor)", changes.map((c) => c.rolloutMs)),
+        msRow("crashed replica (SIGKILL): until a replacement runs healthy", figures.replicaRecoveryMs),
+        failedRow("&nbsp;&nbsp;failed requests meanwhile (in flight on the crashed one)", crashes),
+    ];
+    if (figures.nodes && figures.nodes.losses.length > 0) {
+        const losses = figures.nodes.losses;
+        lines.push(
+            msRow("lost node (link cut): until Swarm marks it Down", losses.map((l) => l.downMs)),
+            msRow("lost node: until its replica runs on a surviving node (3 running)", losses.map((l) => l.recoveredMs)),
+            failedRow("&nbsp;&nbsp;failed requests meanwhile", losses),
+        );
+    }
+    lines.push(
+        msRow("latency, one replica directly, p50", lat.map((l) => l.directP50), "ms"),
+        msRow("latency, through the front door, p50", lat.map((l) => l.doorP50), "ms"),
+        msRow("latency, one replica directly, p99", lat.map((l) => l.directP99), "ms"),
+        msRow("latency, through the front door, p99", lat.map((l) => l.doorP99), "ms"),
+        "",
+        `- front door's added latency: p50 **${signedMs(median(lat.map((l) => l.doorP50 - l.directP50)))}** (ratio ${ratio(median(lat.map((l) => l.doorP50)), median(lat.map((l) => l.directP50)))}), ` +
+            `p99 **${signedMs(median(lat.map((l) => l.doorP99 - l.directP99)))}** (ratio ${ratio(median(lat.map((l) => l.doorP99)), median(lat.map((l) => l.directP99)))}); ${lat[0]?.requests ?? 0} sequential chat completions each way per run, from inside a proxy task`,
+        `- failed requests in all rolling model changes: **${changes.reduce((a, c) => a + c.failed, 0)} of ${changes.reduce((a, c) => a + c.total, 0)}**`,
+        ...figures.notes.map((n) => `- ${n}`),
+        "",
+    );
+    return lines.join("\n");
 }

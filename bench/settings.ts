@@ -35,3 +35,13 @@ export const ADDED_MODEL = { name: "coder-large", model: "huggingface/Qwen/Qwen2
 
 /** The request loop during a model-list change: one chat completion every 50 ms, 2 s timeout, at most 2 400. */
 export const LOOP = { intervalMs: 50, timeoutMs: 2000, maxRequests: 2400 };
+
+/** The swarm program's stacks in the benchmark: Swarm objects litellm-swarm-bench-* (one node), litellm-swarm-bnodes-* (three). */
+export const SWARM_STACK = "swarm-bench";
+export const SWARM_NODES_STACK = "swarm-bnodes";
+/** The front door's host-mode port on the one-node swarm, and the relay's port to node n1's on three nodes. */
+export const SWARM_PORT = 14330;
+export const SWARM_NODES_PORT = 14340;
+/** Runs of each one-node measurement (BENCH_SWARM_RUNS) and lost nodes (BENCH_SWARM_NODE_RUNS; 0 skips the three nodes). */
+export const SWARM_RUNS = Number(process.env.BENCH_SWARM_RUNS ?? 3);
+export const SWARM_NODE_RUNS = Number(process.env.BENCH_SWARM_NODE_RUNS ?? 2);
