@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { LocalDeployment } from "./components/docker/localDeployment";
 import { HuggingFaceSpace } from "./components/hfspaces/huggingFaceSpace";
 import { swarmNamePrefix } from "./components/swarm/names";
-import { dockerEngineHost, externalRedisPassword } from "./components/swarm/stackInputs";
+import { dockerEngineHost } from "./components/swarm/stackInputs";
 import { SwarmDeployment } from "./components/swarm/swarmDeployment";
 import { aitermKeyAlias, VirtualKeys } from "./components/keys/virtualKeys";
 import { ProxySecrets } from "./components/proxySecrets";
@@ -60,7 +60,7 @@ function deploy(): Deployment {
                 namePrefix: swarmNamePrefix(pulumi.getStack()),
                 engineHost: dockerEngineHost(),
                 databaseUrl: secrets.databaseUrl,
-                redisPassword: externalRedisPassword(),
+                redisPassword: secrets.redisPassword,
             });
             return { url: swarm.url, ready: swarm.ready };
         }

@@ -13,8 +13,10 @@ export interface ProvidedSecretOutputs {
     hfToken?: pulumi.Output<string>;
     /** Provider API keys by environment variable name, HF_TOKEN included when hfToken is set. */
     providerKeys: pulumi.Output<Record<string, string>>;
-    /** The Space's DATABASE_URL. */
+    /** The Space's DATABASE_URL; on swarm, the external database's. */
     databaseUrl?: pulumi.Output<string>;
+    /** The external Redis' password (swarm with redisHost). */
+    redisPassword?: pulumi.Output<string>;
 }
 
 export interface StackSettings {
@@ -40,7 +42,7 @@ export function readStackSettings(): StackSettings {
     for (const warning of parsed.warnings) {
         pulumi.log.warn(warning);
     }
-    const { hfToken, providerKeys, databaseUrl } = parsed.secrets;
+    const { hfToken, providerKeys, databaseUrl, redisPassword } = parsed.secrets;
     const allProviderKeys: Record<string, string> = { ...providerKeys };
     if (hfToken !== undefined) {
         allProviderKeys[HF_TOKEN_ENV] = hfToken;
@@ -51,6 +53,7 @@ export function readStackSettings(): StackSettings {
             hfToken: hfToken === undefined ? undefined : pulumi.secret(hfToken),
             providerKeys: pulumi.secret(allProviderKeys),
             databaseUrl: databaseUrl === undefined ? undefined : pulumi.secret(databaseUrl),
+            redisPassword: redisPassword === undefined ? undefined : pulumi.secret(redisPassword),
         },
     };
 }

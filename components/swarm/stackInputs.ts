@@ -1,10 +1,8 @@
 /**
- * What the Swarm target reads besides the validated settings: the Docker host the migration job
- * talks to, and the external Redis' password as a Pulumi secret.
+ * What the Swarm target reads besides the stack's settings: the Docker host the migration job
+ * talks to (the Docker provider's own config, not this project's).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT_NAME } from "../../config/messages";
-import { redisPasswordKey } from "../../config/settings/swarm";
 
 /**
  * The engine the Docker provider talks to, so the migration job runs on the same swarm: the
@@ -12,13 +10,4 @@ import { redisPasswordKey } from "../../config/settings/swarm";
  */
 export function dockerEngineHost(environment: Readonly<Record<string, string | undefined>> = process.env): string {
     return new pulumi.Config("docker").get("host") ?? environment.DOCKER_HOST ?? "unix:///var/run/docker.sock";
-}
-
-/**
- * redisPassword as a secret from the moment it is read (parseSettings validated it already).
- * config/stackConfig.ts reads the other provided secrets; this one is read here until it does too.
- */
-export function externalRedisPassword(): pulumi.Output<string> | undefined {
-    const value = new pulumi.Config(PROJECT_NAME).getSecret(redisPasswordKey.key);
-    return value?.apply((password) => password.trim());
 }

@@ -69,7 +69,7 @@ export function parseSettings(raw: RawConfig, stack: string, environment: Readon
     const cache = parseCacheSettings(input, target);
     const docker = parseDockerSettings(input, target);
     const space = parseSpaceSettings(input);
-    const swarm = parseSwarmSettings(input, { target, cache, secrets, raw });
+    const { settings: swarm, redisPassword } = parseSwarmSettings(input, { target, cache, secrets, raw });
 
     if (target === "hfspaces") {
         checkSpaceSecrets(input, secrets);
@@ -110,7 +110,7 @@ export function parseSettings(raw: RawConfig, stack: string, environment: Readon
             space,
             swarm,
         },
-        secrets,
+        secrets: { ...secrets, ...(redisPassword === undefined ? {} : { redisPassword }) },
         warnings: input.warnings,
     };
 }

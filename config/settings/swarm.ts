@@ -216,15 +216,21 @@ export interface SwarmInputs {
     target: DeploymentTarget;
     cache: CacheSettings;
     secrets: ProvidedSecrets;
-    /** The raw config, for the one secret of this module (redisPassword), read only to be validated. */
+    /** The raw config, for the one secret of this module (redisPassword): validated, then handed on in ParsedSwarmSettings. */
     raw: RawConfig;
+}
+
+export interface ParsedSwarmSettings {
+    settings: SwarmSettings;
+    /** The external Redis' password, trimmed and validated: only on `swarm` with redisHost. */
+    redisPassword?: string;
 }
 
 /**
  * The Swarm target's settings. The plain keys are validated on every stack, like the other targets'
  * keys; what only matters where Swarm runs (images, Redis, the database, the cache) only on `swarm`.
  */
-export function parseSwarmSettings(input: ConfigInput, { target, cache, secrets, raw }: SwarmInputs): SwarmSettings {
+export function parseSwarmSettings(input: ConfigInput, { target, cache, secrets, raw }: SwarmInputs): ParsedSwarmSettings {
     const onSwarm = target === "swarm";
     const replicas = readInteger(input, swarmReplicasKey, 1, MAX_INSTANCES);
     const publishedPort = readInteger(input, swarmPortKey, 1, 65535);
@@ -275,10 +281,10 @@ export function parseSwarmSettings(input: ConfigInput, { target, cache, secrets,
         migrationTimeoutSeconds,
     };
     if (!onSwarm) {
-        return settings;
+        return { settings };
     }
 
-    checkRedisPassword(input, redis, raw(redisPasswordKey.key));
+    const redisPassword = checkRedisPassword(input, redis, raw(redisPasswordKey.key));
     if (secrets.databaseUrl) {
         checkSwarmDatabaseUrl(input, secrets.databaseUrl);
     }
@@ -307,19 +313,22 @@ export function parseSwarmSettings(input: ConfigInput, { target, cache, secrets,
             `${bundled} run as one service on the node labelled ${dataNodeLabel}=true, with their data on that node: losing the node stops the proxy. An external ${bundled} (databaseUrl, redisHost) is recommended for production.`,
         );
     }
-    return settings;
+    return { settings, redisPassword };
 }
 
-function checkRedisPassword(input: ConfigInput, redis: SwarmBacking, rawPassword: string | undefined): void {
+/** The password to hand on (external Redis only), or undefined; problems and warnings go to input. */
+function checkRedisPassword(input: ConfigInput, redis: SwarmBacking, rawPassword: string | undefined): string | undefined {
     const password = rawPassword?.trim() ?? "";
     const fix = setCommand(redisPasswordKey.key, "<the Redis password>", { secret: true });
     if (redis === "external" && password === "") {
         input.problem(redisPasswordKey.key, "is required with redisHost: LiteLLM's instances authenticate to the external Redis with it.", fix);
-        return;
+        return undefined;
     }
-    if (redis === "bundled" && password !== "") {
-        input.warn(redisPasswordKey.key, `is ignored without redisHost: the bundled Redis gets a generated password. ${removeCommand(redisPasswordKey.key)}`);
-        return;
+    if (redis === "bundled") {
+        if (password !== "") {
+            input.warn(redisPasswordKey.key, `is ignored without redisHost: the bundled Redis gets a generated password. ${removeCommand(redisPasswordKey.key)}`);
+        }
+        return undefined;
     }
     if (password !== "" && (!isPlainSecretText(password) || password.length < 8 || password.length > REDIS_PASSWORD_MAX)) {
         input.problem(
@@ -328,4 +337,5 @@ function checkRedisPassword(input: ConfigInput, redis: SwarmBacking, rawPassword
             fix,
         );
     }
+    return password;
 }

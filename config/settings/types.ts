@@ -219,6 +219,8 @@ export interface ProvidedSecrets {
     hfToken?: string;
     providerKeys: Record<string, string>;
     databaseUrl?: string;
+    /** The external Redis' password (swarm with redisHost). */
+    redisPassword?: string;
 }
 
 export interface ParsedSettings {

@@ -92,8 +92,10 @@ describe("the swarm target", () => {
     });
 
     it("uses an external Redis when redisHost is set, and then needs its password", () => {
-        const { settings } = parseSwarm({ redisHost: "redis.internal.example", redisPort: "6380", redisPassword: REDIS_PASSWORD });
+        const { settings, secrets } = parseSwarm({ redisHost: "redis.internal.example", redisPort: "6380", redisPassword: ` ${REDIS_PASSWORD}\n` });
         expect(settings.swarm).toMatchObject({ redis: "external", redisHost: "redis.internal.example", redisPort: 6380 });
+        // Handed on with the other provided secrets (stackConfig wraps them all), trimmed like them.
+        expect(secrets.redisPassword).toBe(REDIS_PASSWORD);
         const [problem] = problemsOf({ redisHost: "redis.internal.example" });
         expect(problem).toMatchObject({ key: "redisPassword", fix: "pulumi config set --secret redisPassword <the Redis password>" });
     });
@@ -114,8 +116,9 @@ describe("the swarm target", () => {
     });
 
     it("ignores a Redis password without redisHost, with a warning", () => {
-        const { warnings } = parseSwarm({ redisPassword: REDIS_PASSWORD });
+        const { warnings, secrets } = parseSwarm({ redisPassword: REDIS_PASSWORD });
         expect(warnings.join("\n")).toMatch(/redisPassword: is ignored without redisHost/);
+        expect(secrets.redisPassword).toBeUndefined();
         expect(warnings.join("\n")).not.toContain(REDIS_PASSWORD);
     });
 
