@@ -71,12 +71,19 @@ export function dockerCall<T = unknown>(method: string, path: string, options: C
                         resolve(JSON.parse(text) as T);
                     } catch {
                         // Streaming endpoints (image pull) answer JSON lines; the last one says how it ended.
-                        const lines = text.trim().split("\n");
-                        const last = JSON.parse(lines[lines.length - 1]) as { error?: string };
+                        // Anything else that is not JSON (the /_ping "OK") is refused, not thrown in this callback.
+                        let lines: { error?: string }[];
+                        try {
+                            lines = text.trim().split("\n").map((line) => JSON.parse(line) as { error?: string });
+                        } catch {
+                            reject(new DockerApiError(status, `${method} ${path}: HTTP ${status} answered ${JSON.stringify(text.slice(0, 200))}, not JSON (ask with { text: true })`));
+                            return;
+                        }
+                        const last = lines[lines.length - 1];
                         if (last.error) {
                             reject(new DockerApiError(500, `${method} ${path}: ${last.error}`));
                         } else {
-                            resolve(lines.map((line) => JSON.parse(line)) as T);
+                            resolve(lines as T);
                         }
                     }
                 });
@@ -93,7 +100,7 @@ export function dockerCall<T = unknown>(method: string, path: string, options: C
 
 export async function dockerIsAvailable(): Promise<boolean> {
     try {
-        await dockerCall("GET", "/_ping", { timeoutMs: 3000 });
+        await dockerCall("GET", "/_ping", { timeoutMs: 3000, text: true });
         return true;
     } catch {
         return false;
