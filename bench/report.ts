@@ -113,7 +113,7 @@ export function renderSwarmSection(figures: SwarmFigures, context: { runs: numbe
     const crashes = figures.replicaCrashRequests;
     const lat = figures.latency;
     const failedRow = (label: string, tallies: { failed: number; total: number }[]) =>
-        `| ${label} | ${median(tallies.map((t) => t.failed))} of ${median(tallies.map((t) => t.total))} | ${tallies.map((t) => `${t.failed}/${t.total}`).join(", ")} |`;
+        `| ${label} | ${median(tallies.map((t) => t.failed))} of ${Math.round(median(tallies.map((t) => t.total)))} | ${tallies.map((t) => `${t.failed}/${t.total}`).join(", ")} |`;
     const msRow = (label: string, values: number[], unit: "s" | "ms" = "s") =>
         `| ${label} | ${unit === "s" ? `${seconds(median(values))} s` : `${ms2(median(values))} ms`} | ${values.map((v) => (unit === "s" ? seconds(v) : ms2(v))).join(", ")} |`;
     const lines = [
