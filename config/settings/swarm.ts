@@ -16,14 +16,16 @@ import { hasControlCharacters, isPlainSecretText, shown } from "./untrusted";
 const SWARM: readonly DeploymentTarget[] = ["swarm"];
 
 /**
- * Redis 7.2 (BSD-3-Clause; 7.4 and later are under RSALv2/SSPL), the alpine image as two unrelated
- * public projects pin it. LiteLLM asks for Redis 7.0 or later (docs/my-website/docs/proxy/prod.md).
- * Check it with `docker buildx imagetools inspect redis:7.2-alpine` before relying on it.
+ * Redis 7.2 (BSD-3-Clause; 7.4 and later are under RSALv2/SSPL), the alpine image as at least eight
+ * unrelated public projects pin it, several as redis:7.2.15-alpine3.21. LiteLLM asks for Redis 7.0 or
+ * later (docs/my-website/docs/proxy/prod.md). No registry is reachable where this was written: check
+ * it with `docker buildx imagetools inspect redis:7.2.15-alpine3.21` before relying on it.
  */
 export const DEFAULT_REDIS_IMAGE = "redis:7.2-alpine@sha256:05a97a479bc73de66f087dc05b569010772880f778cc8671fa6b8aadee32e5c6";
 /**
- * HAProxy 3.2 (an LTS branch), the alpine image as public projects pin it in files that pull and run
- * it. Check it with `docker buildx imagetools inspect haproxy:3.2-alpine`.
+ * HAProxy 3.2 (an LTS branch), the alpine image as at least eight unrelated public projects pin it in
+ * files that pull and run it, one as haproxy:3.2.22-alpine3.24. Unchecked against a registry: check it
+ * with `docker buildx imagetools inspect haproxy:3.2.22-alpine3.24`.
  */
 export const DEFAULT_FRONT_DOOR_IMAGE = "haproxy:3.2-alpine@sha256:79799e8b2977e60802774fa53d29e6b54e045402cdd8a8b9fe43923e7095a047";
 export const DEFAULT_SWARM_POSTGRES_IMAGE = DEFAULT_POSTGRES_IMAGE;
