@@ -6,6 +6,9 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, parseDocument } from "yaml";
+import { PROJECT_NAME } from "../../config/messages";
+import { CONFIG_KEYS, parseSettings } from "../../config/settings";
+import { rawConfig, readStackFile } from "../support/stackFile";
 
 const root = path.join(__dirname, "../..");
 const workflowDir = path.join(root, ".github/workflows");
@@ -59,6 +62,7 @@ const pulumiSteps = allJobs.flatMap((j) => (j.job.steps ?? []).filter(isPulumiSt
 
 const packageJson = (dir: string) => JSON.parse(readFileSync(path.join(root, dir, "package.json"), "utf8"));
 const projectFile = parse(readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { backend?: { url?: string } };
+const declaredSecrets = new Set(CONFIG_KEYS.filter((k) => k.type === "secret").map((k) => k.key));
 
 /** The values a `${{ inputs.<name> }}` can take: a choice input's options. */
 function resolveInput(workflow: Workflow, value: string): string[] {
@@ -230,7 +234,7 @@ describe("the workflows", () => {
                 // Without the variable, Pulumi.yaml's backend applies: state on this runner, lost after the job.
                 expect(step.with?.["cloud-url"], where).toBe(projectFile.backend?.url);
                 expect(step.with?.command, `${where}: only a preview may use a throwaway backend`).toBe("preview");
-                expect(step.with?.["stack-name"], where).toBe("dev");
+                expect(["dev", "swarm"], where).toContain(step.with?.["stack-name"]);
             }
         }
         for (const stack of ["hfspaces"]) {
@@ -254,15 +258,35 @@ describe("the workflows", () => {
 describe("preview.yml", () => {
     const workflow = () => byFile("preview.yml");
 
-    it("runs on pull requests: hfspaces commented on the PR, dev previewed too, both under the policy pack", () => {
+    it("runs on pull requests: hfspaces commented on the PR, fresh dev and swarm stacks previewed too, all under the policy pack", () => {
         expect(Object.keys(workflow().on)).toEqual(["pull_request"]);
         const steps = pulumiSteps.filter((s) => s.file === "preview.yml");
         expect(steps.map((s) => [s.with["stack-name"], s.with.command, s.with.policyPacks])).toEqual([
             ["hfspaces", "preview", "policy"],
             ["dev", "preview", "policy"],
+            ["swarm", "preview", "policy"],
         ]);
         expect(steps[0].with["comment-on-pr"]).toBe(true);
         expect(steps[1].job["runs-on"]).toMatch(/^ubuntu-/);
+    });
+
+    it("hands the program only config it accepts: each preview's config-map over its stack file passes the settings' validation", () => {
+        const steps = pulumiSteps.filter((s) => s.with["config-map"] !== undefined);
+        expect(steps.length).toBeGreaterThan(0);
+        for (const { file, id, with: inputs } of steps) {
+            const stack = String(inputs["stack-name"]);
+            const where = `${file} job ${id}, stack ${stack}`;
+            const values = readStackFile(path.join(root, `Pulumi.${stack}.yaml`));
+            const map = JSON.parse(String(inputs["config-map"])) as Record<string, { value: string; secret?: boolean }>;
+            for (const [key, entry] of Object.entries(map)) {
+                expect(key.startsWith(`${PROJECT_NAME}:`), where).toBe(true);
+                values[key.slice(PROJECT_NAME.length + 1)] = entry.value;
+                if (declaredSecrets.has(key.slice(PROJECT_NAME.length + 1))) {
+                    expect(entry.secret, `${where}: ${key} is a secret`).toBe(true);
+                }
+            }
+            expect(() => parseSettings(rawConfig(values), stack), where).not.toThrow();
+        }
     });
 });
 
