@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { CONFIG_KEYS, parseSettings } from "../config/settings";
 import { withGeneratedConfig, withGeneratedReference } from "../config/settings/reference";
-import { rawConfig } from "./support/stackFile";
+import { rawConfig, stackFileConfig } from "./support/stackFile";
 
 const root = join(__dirname, "..");
 const pulumiYaml = readFileSync(join(root, "Pulumi.yaml"), "utf8");
@@ -69,5 +69,22 @@ describe("README configuration reference", () => {
 
     it("shows the test command", () => {
         expect(readme).toContain("npm test");
+    });
+});
+
+describe("README stack-file examples", () => {
+    // Every ```yaml block that sets this project's keys, as a user pastes it into Pulumi.dev.yaml.
+    const examples = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]).filter((text) => text.includes(`${project.name}:`));
+    const secrets = { hfToken: "hf_abcdefghijklmnop", providerKeys: JSON.stringify({ OPENAI_API_KEY: "sk-example-openai-key-0123" }) };
+
+    it("are accepted as written, with the provider keys they name (a key example over the models example)", () => {
+        expect(examples.length).toBeGreaterThanOrEqual(3);
+        const modelsExample = examples.map(stackFileConfig).find((config) => config.models?.includes('"openai"'));
+        expect(modelsExample).toBeDefined();
+        for (const text of examples) {
+            const config = stackFileConfig(text);
+            const values = { ...secrets, ...(config.models ? {} : { models: modelsExample?.models }), ...config };
+            expect(() => parseSettings(rawConfig(values), "dev"), text.slice(0, 80)).not.toThrow();
+        }
     });
 });
