@@ -63,7 +63,7 @@ export interface RecordedRequest {
   readonly query: URLSearchParams;
   /** The status the fake answered with; null while pending, or when the connection was dropped. */
   status: number | null;
-  /** POST/PUT/PATCH/DELETE to anything but preupload: the calls that change the Hub. */
+  /** POST/PUT/PATCH/DELETE to anything but preupload and whoami-v2: the calls that change the Hub. */
   readonly isWrite: boolean;
   /** Name of the authenticated user, if any. */
   user?: string;
