@@ -9,11 +9,15 @@
  * DATABASE_URL is one of those files, formatted (password URL-encoded) once, by the program.
  *
  * `proxy`: LiteLLM runs as a child, and a stop is a drain first. Swarm has no pre-stop hook, and
- * on SIGTERM uvicorn stops accepting connections at once; so the script catches the stop signal,
- * calls LiteLLM's drain endpoint (GET /health/drain with X-Drain-Token: readiness answers 503, so
- * the front door stops sending new requests, and the call returns once in-flight requests finished
- * or GRACEFUL_SHUTDOWN_TIMEOUT passed: litellm/proxy/shutdown/graceful_shutdown_manager.py), and
- * only then passes SIGTERM on. LiteLLM then does not wait a second time (its drain is done once).
+ * on SIGTERM uvicorn stops accepting connections and closes the idle kept-alive ones at once; so the
+ * script catches the stop signal, calls LiteLLM's drain endpoint (GET /health/drain with
+ * X-Drain-Token: readiness answers 503, and the call returns once in-flight requests finished or
+ * GRACEFUL_SHUTDOWN_TIMEOUT passed: litellm/proxy/shutdown/graceful_shutdown_manager.py), waits
+ * until the front doors have noticed the 503 (FRONT_DOOR_NOTICE_SECONDS from the drain's start:
+ * until then they still send requests, which the instance serves), and only then passes SIGTERM
+ * on. Uvicorn then lets the requests that came meanwhile finish; LiteLLM's own drain is done once.
+ * Without the wait, the kept-alive connections closed at SIGTERM cut a request the front door was
+ * sending at that moment (a POST it may not retry): about one in 600 requests of a rolling update.
  *
  * `migrate`: what LiteLLM's Helm chart's migrations Job runs (litellm/proxy/prisma_migration.py):
  * `litellm --skip_server_startup --enforce_prisma_migration_check`, which applies the migrations
@@ -23,6 +27,7 @@
  * The text does not depend on the stack's settings: which secrets exist is decided by what the
  * service mounts, so a model or key change never changes this config.
  */
+import { FRONT_DOOR_NOTICE_SECONDS } from "./frontDoorConfig";
 import { PROXY_CONTAINER_PORT } from "./proxyPorts";
 
 /** Where the script is mounted in the container. */
@@ -83,8 +88,10 @@ child=$!
 
 drain() {
   # LiteLLM's drain endpoint; its answer comes once in-flight requests finished (or the timeout).
+  # Then the rest of the front doors' notice time, counted from the drain's start.
   python3 - <<'PYTHON' || true
-import os, urllib.request
+import os, time, urllib.request
+started = time.monotonic()
 timeout = float(os.environ.get("GRACEFUL_SHUTDOWN_TIMEOUT") or "30") + 5
 request = urllib.request.Request(
     "http://127.0.0.1:${paths.proxyPort}/health/drain",
@@ -92,6 +99,10 @@ request = urllib.request.Request(
 )
 try:
     urllib.request.urlopen(request, timeout=timeout).read()
+    rest = ${FRONT_DOOR_NOTICE_SECONDS} - (time.monotonic() - started)
+    if rest > 0:
+        print(f"aiterm-litellm-start: drained; {rest:.1f} s more for the front doors to stop sending requests", flush=True)
+        time.sleep(rest)
     print("aiterm-litellm-start: drained, stopping", flush=True)
 except Exception as error:
     # The type only: a message could quote the request, token included.

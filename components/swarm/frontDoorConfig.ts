@@ -19,6 +19,23 @@
  */
 import { FRONT_DOOR_CONTAINER_PORT, PROXY_CONTAINER_PORT } from "./proxyPorts";
 
+/**
+ * The front door's checks of each instance (HAProxy `inter`, `fastinter`, `fall`, in ms): every
+ * second while it is up, every half second once a check failed, down after two failures in a row.
+ */
+export const FRONT_DOOR_CHECKS = { intervalMs: 1000, failingIntervalMs: 500, failuresToDown: 2 } as const;
+
+/**
+ * Seconds from an instance's readiness turning 503 (its drain began) until every front door has
+ * marked it down and sends it nothing new: the wait for the next check, the checks until `fall`,
+ * and a second for a check's own answer and for front doors whose checks run out of step. Until
+ * then requests still arrive, on new connections and on kept-alive ones; an instance that closed
+ * those at that moment would cut a request already on its way, which a POST cannot be retried after.
+ */
+export const FRONT_DOOR_NOTICE_SECONDS = Math.ceil(
+    (FRONT_DOOR_CHECKS.intervalMs + (FRONT_DOOR_CHECKS.failuresToDown - 1) * FRONT_DOOR_CHECKS.failingIntervalMs + 1000) / 1000,
+);
+
 export interface FrontDoorConfigValues {
     /** The proxy's service name: its tasks resolve as `tasks.<name>`. */
     proxyServiceName: string;
@@ -93,7 +110,7 @@ export function renderFrontDoorConfig(values: FrontDoorConfigValues): string {
         "    http-check expect status 200",
         "    # Only a connection failure (nothing was sent) is retried for a non-idempotent request.",
         "    http-request disable-l7-retry unless METH_GET || METH_OPTIONS",
-        "    default-server check inter 1s fastinter 500ms downinter 2s fall 2 rise 1 resolvers swarm resolve-prefer ipv4 init-addr none",
+        `    default-server check inter ${FRONT_DOOR_CHECKS.intervalMs}ms fastinter ${FRONT_DOOR_CHECKS.failingIntervalMs}ms downinter 2s fall ${FRONT_DOOR_CHECKS.failuresToDown} rise 1 resolvers swarm resolve-prefer ipv4 init-addr none`,
         `    server-template proxy ${values.serverSlots} tasks.${values.proxyServiceName}:${values.proxyPort ?? PROXY_CONTAINER_PORT}`,
         "",
     ].join("\n");

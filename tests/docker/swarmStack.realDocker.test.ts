@@ -18,7 +18,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { dockerCall, execInContainer } from "./dockerApi";
+import { containerLogs, dockerCall, execInContainer } from "./dockerApi";
 import {
     adminPost,
     chat,
@@ -106,6 +106,21 @@ describe.runIf(ready)("the swarm program on a one-node swarm (the local engine)"
             containerOf(tasks[0]),
             Array.from({ length: rounds }, () => tasks.map((t) => ({ host: taskAddress(t, frontend), port: 4000, path: "/v1/chat/completions", method: "POST" as const, key: requestKey, body: chatBody() }))).flat(),
         );
+
+    /**
+     * When a loop lost requests: the front door's log lines of requests that did not end in a 200 with
+     * HAProxy's termination state `----` (the state says which side closed, and when), for the record.
+     */
+    const whyFailed = async (counts: { errors: string[] }): Promise<string> => {
+        if (counts.errors.length === 0) {
+            return "";
+        }
+        const lines = await Promise.all(
+            (await running(s.service("front-door"))).map(async (task) => (await containerLogs(containerOf(task)).catch((error: unknown) => String(error))).split("\n")),
+        );
+        const trouble = lines.flat().filter((line) => line.includes("litellm_proxies") && !/ 200 \d+ - - ---- /.test(line));
+        return `${counts.errors.join("\n")}\nthe front door's log of what went wrong:\n${trouble.slice(-40).join("\n")}`;
+    };
 
     beforeAll(async () => {
         swarm = await LocalSwarm.acquire();
@@ -259,7 +274,7 @@ describe.runIf(ready)("the swarm program on a one-node swarm (the local engine)"
         const counts = await loop.stop();
         figures.modelChangeRequests = totals(counts);
         console.log(`[swarm stack, one node] model-list change (up ${figures.modelChangeUpMs} ms, rollout ${figures.modelChangeRolloutMs} ms): ${describeLoop(counts)}`);
-        expect(totals(counts).failed, counts.errors.join("\n")).toBe(0);
+        expect(totals(counts).failed, await whyFailed(counts)).toBe(0);
         expect(counts.fast.ok).toBeGreaterThan(100);
         expect(counts.slow.ok + counts.streamed.ok).toBeGreaterThan(4);
         expect(s.migrationRuns()).toBe(runs);
@@ -286,7 +301,7 @@ describe.runIf(ready)("the swarm program on a one-node swarm (the local engine)"
         const counts = await loop.stop();
         figures.secretRotationRequests = totals(counts);
         console.log(`[swarm stack, one node] secret rotation (rollout ${figures.secretRotationRolloutMs} ms): ${describeLoop(counts)}`);
-        expect(totals(counts).failed, counts.errors.join("\n")).toBe(0);
+        expect(totals(counts).failed, await whyFailed(counts)).toBe(0);
         const after = s.stack.engine.state.get("swarm-secret-hf-token");
         expect(after?.id).not.toBe(before?.id);
         expect(after?.physicalName).not.toBe(before?.physicalName);
@@ -323,7 +338,7 @@ describe.runIf(ready)("the swarm program on a one-node swarm (the local engine)"
                 `(${figures.firstNewTaskAfterMigrationMs} ms later); up ${figures.imageUpgradeUpMs} ms, rollout ${figures.imageUpgradeRolloutMs} ms; ${describeLoop(counts)}`,
         );
         expect(firstNewTask).toBeGreaterThan(Date.parse(job.completedAt));
-        expect(totals(counts).failed, counts.errors.join("\n")).toBe(0);
+        expect(totals(counts).failed, await whyFailed(counts)).toBe(0);
         const services = await dockerCall<{ Spec: { Name: string } }[]>("GET", "/services");
         expect(services.map((x) => x.Spec.Name).filter((n) => MIGRATION_JOB_SERVICE.test(n))).toEqual([]);
         for (let i = 0; i < 4; i++) {
@@ -351,7 +366,7 @@ describe.runIf(ready)("the swarm program on a one-node swarm (the local engine)"
         console.log(`[swarm stack, one node] crashed replica replaced and healthy after ${figures.crashedReplicaReplacedMs} ms; ${describeLoop(counts)}`);
         expect(replaced.map((t) => t.ID)).not.toContain(victim.ID);
         // what was in flight on the crashed replica is lost (a POST is never resent): a few at most
-        expect(totals(counts).failed, counts.errors.join("\n")).toBeLessThanOrEqual(4);
+        expect(totals(counts).failed, await whyFailed(counts)).toBeLessThanOrEqual(4);
         expect(counts.fast.ok).toBeGreaterThan(50);
         expect(statuses(await direct(replaced, key, 1))).toEqual([200, 200]);
     });
@@ -393,7 +408,7 @@ describe.runIf(ready)("the swarm program on a one-node swarm (the local engine)"
         const counts = await loop.stop();
         figures.brokenReleaseRequests = totals(counts);
         console.log(`[swarm stack, one node] rolled back after ${figures.brokenReleaseRolledBackMs} ms; ${describeLoop(counts)}`);
-        expect(totals(counts).failed, counts.errors.join("\n")).toBe(0);
+        expect(totals(counts).failed, await whyFailed(counts)).toBe(0);
         const tasks = await running(proxy);
         expect(tasks).toHaveLength(2);
         expect(tasks.every((t) => t.Spec.ContainerSpec.Image === testImages.litellmNextImage)).toBe(true);

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ENTRYPOINT_SCRIPT, entrypointCommand, renderEntrypointScript } from "../../components/swarm/entrypoint";
+import { FRONT_DOOR_NOTICE_SECONDS } from "../../components/swarm/frontDoorConfig";
 import { POSTGRES_STARTUP_SCRIPT, redisAuthConfig, redisHealthcheck } from "../../components/swarm/dataServiceScripts";
 
 const python = spawnSync("python3", ["--version"]).status === 0;
@@ -120,7 +121,7 @@ describe("the start-up script", () => {
         expect(readFileSync(join(dir, "args"), "utf8").trim()).toBe("--port 4000");
     });
 
-    it.skipIf(!python)("drains through /health/drain with the token before LiteLLM gets SIGTERM, and exits with LiteLLM's status", async () => {
+    it.skipIf(!python)("drains through /health/drain with the token, waits for the front doors to notice, then SIGTERM, and exits with LiteLLM's status", async () => {
         const { dir, secretsDirectory, imageEntrypoint } = setUp({ DRAIN_ENDPOINT_TOKEN: "drain-token-value" });
         const events = join(dir, "events");
         const drain = await drainServer(events, 300);
@@ -130,13 +131,19 @@ describe("the start-up script", () => {
         child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
         await waitFor(join(dir, "env"));
         const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+        const signalledAt = performance.now();
         child.kill("SIGTERM");
         expect(await exited).toBe(7);
+        const stoppedAfterMs = performance.now() - signalledAt;
         const lines = readFileSync(events, "utf8").trim().split("\n");
         expect(lines[0]).toBe("drain start /health/drain");
         expect(lines[1]).toBe("drain end");
-        expect(lines[2]).toMatch(/^term at /);
+        expect(lines[2]).toMatch(/^term at \d+$/);
+        // LiteLLM gets SIGTERM only once the front doors have seen the 503 (counted from the drain's start),
+        // though the drain answered after 300 ms: until then they still send requests, on kept-alive connections too.
         expect(drain.tokens).toEqual(["drain-token-value"]);
+        expect(output).toMatch(new RegExp(`drained; \\d\\.\\d s more for the front doors to stop sending requests`));
+        expect(stoppedAfterMs).toBeGreaterThanOrEqual(FRONT_DOOR_NOTICE_SECONDS * 1000 - 100);
         expect(output).toContain("drained, stopping");
         expect(output).not.toContain("drain-token-value");
     });
@@ -150,8 +157,11 @@ describe("the start-up script", () => {
         child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
         await waitFor(join(dir, "env"));
         const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+        const signalledAt = performance.now();
         child.kill("SIGTERM");
         expect(await exited).toBe(7);
+        // nothing told the front doors: no reason to wait for them
+        expect(performance.now() - signalledAt).toBeLessThan(FRONT_DOOR_NOTICE_SECONDS * 1000);
         expect(output).toMatch(/drain failed \(URLError\), stopping anyway/);
         expect(output).not.toContain("drain-token-value");
     });
