@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DynamicEngine } from "../support/dynamicEngine";
 import { loadProgramNatively } from "../support/nativeProgram";
+import { until } from "../support/polling";
 import { installMocks } from "../support/pulumiMocks";
 import { containerExists, dockerCall, execInContainer, inspectContainer, objectExists } from "./dockerApi";
 import { RealDockerEngine } from "./realDockerEngine";
@@ -111,22 +112,6 @@ async function api(path: string, key: string, body?: unknown): Promise<{ status:
 
 const chat = (key: string, model = "default") => api("/v1/chat/completions", key, { model, messages: [{ role: "user", content: "hello" }] });
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let lastError: unknown;
-    while (Date.now() < deadline) {
-        try {
-            const value = await probe();
-            if (value !== undefined) {
-                return value;
-            }
-        } catch (error) {
-            lastError = error;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    throw new Error(`${what} did not happen within ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ""}`);
-}
 
 /**
  * The public /health/readiness is low-detail since LiteLLM 1.104 ({"status":"healthy"}, 503 while
@@ -375,9 +360,9 @@ describe.runIf(ready)("the dev stack on a real Docker engine", { timeout: 180_00
 
     it("restarts a crashed database by policy, and the proxy's readiness recovers", async () => {
         const restarts = await crash(`${PREFIX}-db`);
-        await eventually("the database restarting", async () => ((await inspectContainer(`${PREFIX}-db`)).RestartCount > restarts ? true : undefined));
-        await eventually("the database healthy again", async () => ((await inspectContainer(`${PREFIX}-db`)).State.Health?.Status === "healthy" ? true : undefined));
-        const health = await eventually("readiness reporting the database", async () => {
+        await until("the database restarting", async () => ((await inspectContainer(`${PREFIX}-db`)).RestartCount > restarts ? true : undefined));
+        await until("the database healthy again", async () => ((await inspectContainer(`${PREFIX}-db`)).State.Health?.Status === "healthy" ? true : undefined));
+        const health = await until("readiness reporting the database", async () => {
             const body = await readiness(await valueOf(stack.program.masterKey));
             return body?.db === "connected" ? body : undefined;
         });
@@ -387,9 +372,9 @@ describe.runIf(ready)("the dev stack on a real Docker engine", { timeout: 180_00
 
     it("restarts a crashed proxy by policy", async () => {
         const restarts = await crash(`${PREFIX}-proxy`);
-        await eventually("the proxy restarting", async () => ((await inspectContainer(`${PREFIX}-proxy`)).RestartCount > restarts ? true : undefined));
+        await until("the proxy restarting", async () => ((await inspectContainer(`${PREFIX}-proxy`)).RestartCount > restarts ? true : undefined));
         const masterKey = await valueOf(stack.program.masterKey);
-        await eventually("the proxy answering again", () => readiness(masterKey));
+        await until("the proxy answering again", () => readiness(masterKey));
         expect((await chat(issuedKey)).status).toBe(200);
     });
 

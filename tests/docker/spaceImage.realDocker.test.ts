@@ -22,6 +22,7 @@ import { formatDatabaseUrl } from "../../config/databaseUrl";
 import { renderProxyConfig } from "../../config/proxyConfig";
 import { proxyEnvironment, toEnvList } from "../../config/proxyEnvironment";
 import { HF_TOKEN_ENV, parseSettings, type ParsedSettings } from "../../config/settings";
+import { until } from "../support/polling";
 import { buildImage, containerLogs, dockerCall, execInContainer, inspectContainer } from "./dockerApi";
 
 const REFS = join(__dirname, "..", "images", ".refs.json");
@@ -64,22 +65,6 @@ if (!ready) {
     console.warn(`\n[real-Docker tests SKIPPED] ${why}. Run \`bash .ci/run\`, or start dockerd and build the images, to run them.\n`);
 }
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let lastError: unknown;
-    while (Date.now() < deadline) {
-        try {
-            const value = await probe();
-            if (value !== undefined) {
-                return value;
-            }
-        } catch (error) {
-            lastError = error;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    throw new Error(`${what} did not happen within ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ""}`);
-}
 
 async function removeContainer(name: string): Promise<void> {
     await dockerCall("DELETE", `/containers/${name}?force=true&v=true`).catch(() => undefined);
@@ -185,7 +170,7 @@ describe.runIf(ready)("the Space's image on a real Docker engine, as the Space r
         });
         await dockerCall("POST", `/containers/${database}/start`);
         // pg_isready can answer from the socket-only server of the first initialisation: wait for the real one (PID 1)
-        await eventually("the Postgres stand-in running as PID 1 and accepting connections", async () => {
+        await until("the Postgres stand-in running as PID 1 and accepting connections", async () => {
             const comm = await execInContainer(database, ["cat", "/proc/1/comm"]);
             const ready = await execInContainer(database, ["pg_isready", "-U", dbUser, "-d", "litellm"]);
             return comm.output.trim() === "postgres" && ready.exitCode === 0 ? true : undefined;
@@ -282,7 +267,7 @@ describe.runIf(ready)("the Space's image on a real Docker engine, as the Space r
             body: { Image: refs.litellmImage, Cmd: ["--use_prisma_db_push", "--port", "4000"], Env: spaceEnvironment("pushed"), HostConfig: { NetworkMode: network } },
         });
         await dockerCall("POST", `/containers/${seeder}/start`);
-        await eventually("the db-push tables", async () => ((await psql("pushed", `SELECT count(*) FROM information_schema.tables WHERE table_name = 'LiteLLM_VerificationToken'`)) === "1" ? true : undefined));
+        await until("the db-push tables", async () => ((await psql("pushed", `SELECT count(*) FROM information_schema.tables WHERE table_name = 'LiteLLM_VerificationToken'`)) === "1" ? true : undefined));
         await removeContainer(seeder);
         expect(await psql("pushed", `SELECT count(*) FROM information_schema.tables WHERE table_name = '_prisma_migrations'`)).toBe("0");
 

@@ -11,7 +11,7 @@
  * Needs root, `ip`, `nsenter`, a Docker engine (to read images from) and the test images; skipped
  * outside CI without them, a failure in CI.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,23 +20,16 @@ import { declareSelfTestProgram, SelfTestConfig } from "./swarm/selfTestProgram"
 import { describeCounts, getReply, requestLoop, runningTasks, updateState } from "./swarm/probes";
 import { SwarmStack } from "./swarm/stack";
 import { DATA_ROOT, PREFIX as STATE_PREFIX } from "./swarm/teardown";
-import { SwarmNodes, until } from "./swarmNodes";
+import { until } from "../support/polling";
+import { multiNodeEngineProblem, SwarmNodes } from "./swarmNodes";
 
 const REFS = join(__dirname, "..", "images", ".refs.json");
 const inCI = process.env.CI === "true";
 
 function prerequisites(): string | undefined {
-    if (process.getuid?.() !== 0) {
-        return "the multi-node engine needs root (network namespaces)";
-    }
-    for (const tool of ["ip", "nsenter", "dockerd"]) {
-        if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) {
-            return `${tool} is not installed`;
-        }
-    }
-    const ping = `require("http").get({ socketPath: "/var/run/docker.sock", path: "/_ping" }, (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on("error", () => process.exit(1))`;
-    if (spawnSync(process.execPath, ["-e", ping], { timeout: 5000 }).status !== 0) {
-        return "no Docker engine answers on /var/run/docker.sock (the test registry runs there)";
+    const engine = multiNodeEngineProblem();
+    if (engine) {
+        return engine;
     }
     if (!existsSync(REFS)) {
         return "the test images are not built (bash tests/images/build.sh)";

@@ -19,12 +19,13 @@
  * it back. `stop()` tears everything down; a reaper process does the same if the test process dies
  * first (tests/docker/swarm/teardown.ts). Every wait is bounded.
  */
-import { ChildProcess, execFile, spawn } from "node:child_process";
+import { ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createConnection, createServer, Server, Socket } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { until } from "../support/polling";
 import { dockerCall } from "./dockerApi";
 import type { SwarmTarget } from "./realSwarmEngine";
 import { alive, DATA_ROOT, NodesPlan, PREFIX, STATE_ROOT, teardownNodes, writePlan } from "./swarm/teardown";
@@ -72,28 +73,31 @@ export interface StartupTimings {
     totalMs: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function ip(...args: string[]): Promise<void> {
     await run("ip", args, { timeout: 15_000 });
 }
 
-/** Waits for `probe` to return a value (polling every `everyMs`), at most `timeoutMs`. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, everyMs = 200): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let last: unknown;
-    while (Date.now() < deadline) {
-        try {
-            const value = await probe();
-            if (value !== undefined) {
-                return value;
-            }
-        } catch (error) {
-            last = error;
-        }
-        await sleep(everyMs);
+
+/**
+ * Why this machine cannot run the multi-node engine, or undefined when it can: root (network
+ * namespaces), ip, nsenter and dockerd, and the local engine answering (the test registry runs there).
+ * Synchronous, so a test file can decide at load time whether to skip (or, in CI, fail).
+ */
+export function multiNodeEngineProblem(): string | undefined {
+    if (process.getuid?.() !== 0) {
+        return "the multi-node engine needs root (network namespaces)";
     }
-    throw new Error(`${what} did not happen within ${timeoutMs} ms${last ? `: ${String(last)}` : ""}`);
+    for (const tool of ["ip", "nsenter", "dockerd"]) {
+        if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) {
+            return `${tool} is not installed`;
+        }
+    }
+    const ping = `require("http").get({ socketPath: "/var/run/docker.sock", path: "/_ping" }, (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on("error", () => process.exit(1))`;
+    if (spawnSync(process.execPath, ["-e", ping], { timeout: 5000 }).status !== 0) {
+        return "no Docker engine answers on /var/run/docker.sock (the test registry runs there)";
+    }
+    return undefined;
 }
 
 export class SwarmNodes implements SwarmTarget {

@@ -13,9 +13,8 @@
  * Needs root, `ip`, `nsenter`, a Docker engine (the test registry runs there) and the test images;
  * skipped outside CI without them, a failure in CI.
  */
-import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Forward, SwarmNodes } from "./swarmNodes";
+import { Forward, multiNodeEngineProblem, SwarmNodes } from "./swarmNodes";
 import {
     chat,
     DATA_NODE_LABEL,
@@ -34,17 +33,9 @@ const inCI = process.env.CI === "true";
 const images = readTestImages();
 
 function prerequisites(): string | undefined {
-    if (process.getuid?.() !== 0) {
-        return "the multi-node engine needs root (network namespaces)";
-    }
-    for (const tool of ["ip", "nsenter", "dockerd"]) {
-        if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) {
-            return `${tool} is not installed`;
-        }
-    }
-    const ping = `require("http").get({ socketPath: "/var/run/docker.sock", path: "/_ping" }, (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on("error", () => process.exit(1))`;
-    if (spawnSync(process.execPath, ["-e", ping], { timeout: 5000 }).status !== 0) {
-        return "no Docker engine answers on /var/run/docker.sock (the test registry runs there)";
+    const engine = multiNodeEngineProblem();
+    if (engine) {
+        return engine;
     }
     if (!images) {
         return "the test images are not built (bash tests/images/build.sh)";

@@ -16,6 +16,7 @@
  *   timeout removes the service and fails with "did not converge"; an update that does not fails the
  *   same way but leaves the service.
  */
+import { sleep } from "../../support/polling";
 import { dockerCall } from "../dockerApi";
 import { goDurationString } from "./serviceSpec";
 
@@ -106,7 +107,6 @@ export interface Engine {
     socket?: string;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function snapshot(engine: Engine, serviceId: string): Promise<{ service: SwarmService; tasks: SwarmTask[]; active: Set<string> }> {
     const service = await dockerCall<SwarmService>("GET", `/services/${serviceId}`, { socket: engine.socket });

@@ -11,6 +11,9 @@ import { join } from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { swarmNamePrefix } from "../../../components/swarm/names";
 import { loadProgramNatively } from "../../support/nativeProgram";
+import { until } from "../../support/polling";
+
+export { until };
 import { dockerCall, execInContainer } from "../dockerApi";
 import type { SwarmTarget } from "../realSwarmEngine";
 import { SwarmStack } from "./stack";
@@ -352,22 +355,6 @@ export async function crashTask(task: TaskInfo, socket?: string): Promise<void> 
     process.kill(inspected.State.Pid, "SIGKILL");
 }
 
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, everyMs = 200): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let last: unknown;
-    while (Date.now() < deadline) {
-        try {
-            const value = await probe();
-            if (value !== undefined) {
-                return value;
-            }
-        } catch (error) {
-            last = error;
-        }
-        await new Promise((resolve) => setTimeout(resolve, everyMs));
-    }
-    throw new Error(`${what} did not happen within ${timeoutMs} ms${last ? `: ${String(last)}` : ""}`);
-}
 
 export async function updateState(service: string, socket?: string): Promise<string | undefined> {
     return (await dockerCall<{ UpdateStatus?: { State: string } }>("GET", `/services/${service}`, { socket })).UpdateStatus?.State;

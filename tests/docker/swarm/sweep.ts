@@ -6,6 +6,7 @@
  * volumes (`<prefix>-postgres-data`, `<prefix>-redis-data`), which `pulumi destroy` deliberately
  * leaves behind.
  */
+import { sleep } from "../../support/polling";
 import { dockerCall, DockerApiError } from "../dockerApi";
 
 /** The data volumes the bundled Postgres and Redis of a `litellm-swarm*` stack create on the data node. */
@@ -15,7 +16,6 @@ export const MIGRATION_JOB_SERVICE = /^litellm-[a-z0-9-]+-migrate-[0-9a-f]{12}$/
 /** The role labels those volumes carry (bundledServices.ts volumeOptions). */
 const DATA_ROLES = new Set(["database-data", "redis-data"]);
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function retryWhileBusy(action: () => Promise<unknown>, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;

@@ -11,6 +11,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { sleep } from "../../support/polling";
 import { dockerCall } from "../dockerApi";
 import { removeSwarmDataVolumesSince } from "./sweep";
 
@@ -55,7 +56,6 @@ export function alive(pid: number): boolean {
     }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function run(cmd: string, args: string[]): string {
     try {
