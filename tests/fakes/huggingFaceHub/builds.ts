@@ -3,6 +3,19 @@
  * stages (one per `GET .../runtime`, or one per `buildStageMs` of clock time), the logs each
  * stage writes, and the injected build failures.
  * Upstream sources are named by the short names listed in ../huggingFaceHub.ts.
+ *
+ * - The stages and their order: _space_api.py SpaceStage (NO_APP_FILE, CONFIG_ERROR, BUILDING,
+ *   BUILD_ERROR, APP_STARTING, RUNNING, RUNNING_BUILDING, RUNNING_APP_STARTING, RUNTIME_ERROR, ...)
+ *   and INTERMEDIATE_SPACE_STAGES (what wait_for_space keeps polling through); the cassettes'
+ *   runtime answers after a commit go BUILDING -> APP_STARTING -> RUNNING.
+ * - `errorMessage` is SpaceRuntime.error_message (_space_api.py), set on the error stages only:
+ *   the stack quotes it in its BUILD_ERROR / RUNTIME_ERROR message, so the fake clears it otherwise.
+ * - `hardware.current` may be null (_space_api.py SpaceRuntime.hardware: "Can be `None` if Space is
+ *   `BUILDING` for the first time"); the requested flavor stays (requested_hardware). UNVERIFIED:
+ *   that it is null after a runtime error, a pause, a stop or sleep, as the fake answers; the stack
+ *   does not read it.
+ * - UNVERIFIED: the CONFIG_ERROR texts and the log lines. The stack neither parses nor matches
+ *   them (it points at the Space's Logs page), so only their presence matters.
  */
 import type { BuildStep, FakeSpace, SpaceStage } from "./model";
 import { readFrontMatter } from "./readme";

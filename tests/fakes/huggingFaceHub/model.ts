@@ -21,6 +21,7 @@ export type SpaceSdk = "docker" | "gradio" | "streamlit" | "static";
 
 export type SpaceVisibility = "public" | "private" | "protected";
 
+/** _space_api.py SpaceStage, plus SLEEPING, which the Hub's runtime answers and wait_for_space treats as ready. */
 export type SpaceStage =
   | "NO_APP_FILE"
   | "CONFIG_ERROR"
