@@ -39,7 +39,6 @@ export const databaseUrlKey = configKey({
         "`postgresql://USER:PASSWORD@HOST:PORT/DATABASE`, printable characters without spaces, user and password URL-encoded. Supabase's direct host is refused; its transaction pooler (port 6543) is warned about.",
 });
 
-
 const HF_TOKEN = /^hf_[A-Za-z0-9]{8,200}$/;
 const PROVIDER_KEY_MAX = 4096;
 
